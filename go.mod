@@ -1,0 +1,3 @@
+module github.com/moltworker/molt
+
+go 1.26.0
