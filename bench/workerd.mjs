@@ -1,0 +1,94 @@
+// Prepares a Workers project (a directory with wrangler.toml) to run on
+// Cloudflare's workerd: bundles its entry module into one ES module with
+// esbuild, the way wrangler does, and writes a workerd capnp config next to it.
+//
+// CLI:  node bench/workerd.mjs prepare <exampleDir> <outDir> <port>
+//       prints the path of the written config.capnp.
+// Lib:  import { prepare, workerdBin } from "./workerd.mjs";
+
+import { build } from "esbuild";
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { resolve, join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+// readWrangler reads the few top-level keys of wrangler.toml that matter here.
+export function readWrangler(dir) {
+  const toml = readFileSync(join(dir, "wrangler.toml"), "utf8");
+  const get = (key) => {
+    const m = toml.match(new RegExp(`^\\s*${key}\\s*=\\s*"([^"]*)"`, "m"));
+    return m ? m[1] : undefined;
+  };
+  const flags = [];
+  const fm = toml.match(/^\s*compatibility_flags\s*=\s*\[([^\]]*)\]/m);
+  if (fm) for (const f of fm[1].matchAll(/"([^"]*)"/g)) flags.push(f[1]);
+  return {
+    name: get("name") ?? "worker",
+    main: get("main") ?? "src/index.js",
+    compatibilityDate: get("compatibility_date") ?? "2026-11-01",
+    compatibilityFlags: flags,
+  };
+}
+
+// workerdBin is the path of the workerd binary installed by bench/package.json.
+export function workerdBin() {
+  const require = createRequire(join(here, "package.json"));
+  const pkg = require.resolve("workerd/package.json");
+  const bin = join(dirname(pkg), "bin", "workerd");
+  if (!existsSync(bin)) throw new Error(`workerd binary not found at ${bin}; run npm ci in bench/`);
+  return bin;
+}
+
+// prepare bundles exampleDir and writes outDir/{worker.js,config.capnp}.
+export async function prepare(exampleDir, outDir, port) {
+  exampleDir = resolve(exampleDir);
+  outDir = resolve(outDir);
+  mkdirSync(outDir, { recursive: true });
+  const w = readWrangler(exampleDir);
+  await build({
+    entryPoints: [join(exampleDir, w.main)],
+    outfile: join(outDir, "worker.js"),
+    absWorkingDir: exampleDir,
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    logLevel: "warning",
+  });
+  const flags = w.compatibilityFlags.map((f) => JSON.stringify(f)).join(", ");
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .mainWorker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+
+const mainWorker :Workerd.Worker = (
+  modules = [ (name = "worker.js", esModule = embed "worker.js") ],
+  compatibilityDate = "${w.compatibilityDate}",
+  compatibilityFlags = [ ${flags} ],
+);
+`;
+  const configPath = join(outDir, "config.capnp");
+  writeFileSync(configPath, config);
+  return configPath;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [cmd, exampleDir, outDir, port] = process.argv.slice(2);
+  if (cmd !== "prepare" || !exampleDir || !outDir || !port) {
+    console.error("usage: node bench/workerd.mjs prepare <exampleDir> <outDir> <port>");
+    process.exit(2);
+  }
+  prepare(exampleDir, outDir, Number(port)).then(
+    (p) => console.log(p),
+    (e) => {
+      console.error(e.message);
+      process.exit(1);
+    },
+  );
+}
