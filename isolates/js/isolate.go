@@ -1,0 +1,236 @@
+package js
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// Config describes one deployed worker version; every isolate of that version shares it.
+type Config struct {
+	// Script is the worker's compiled bundle.
+	Script *Script
+	// Env holds the worker's environment: vars as JSON-like Go values (string, float64, bool,
+	// map[string]any, []any) and secrets as strings. Module workers receive it as env; service
+	// workers see each entry as a global.
+	Env map[string]any
+	// CompatibilityDate and CompatibilityFlags select behaviours as on Cloudflare.
+	CompatibilityDate  string
+	CompatibilityFlags []string
+	// CPULimit caps the time an isolate may spend running JavaScript for one request; zero means
+	// no cap.
+	CPULimit time.Duration
+	// Console receives console.* output; nil discards it.
+	Console Console
+	// ServiceWorker selects the service-worker syntax: env entries become globals and handlers
+	// are registered with addEventListener.
+	ServiceWorker bool
+}
+
+// exportsGlobal is the global the bundler leaves a module worker's exports in.
+const exportsGlobal = "__molt_exports"
+
+
+// flag reports whether the compatibility flag name is set.
+func (c *Config) flag(name string) bool {
+	for _, f := range c.CompatibilityFlags {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrCPULimit is returned when a worker used more CPU time than its limit allows.
+var ErrCPULimit = errors.New("Worker exceeded CPU time limit.")
+
+// cpuInterrupt is the value the watchdog interrupts the runtime with, so that an interrupt from
+// the CPU cap can be told apart from a cancellation.
+type cpuInterrupt struct{}
+
+// Isolate is one fresh JavaScript global scope running one event (a request) of one worker.
+// It is used by one goroutine at a time: goja runtimes are not safe for concurrent use.
+type Isolate struct {
+	cfg      *Config
+	vm       *goja.Runtime
+	loop     *loop
+	internal *goja.Object
+	libs     map[string]*goja.Object
+
+	// CPU accounting: time spent inside JavaScript, excluding awaits on I/O and timers.
+	cpu      time.Duration
+	inJS     atomic.Bool
+	watchdog *time.Timer
+	// clock is the time JavaScript sees: as on Workers, it advances only between entries into
+	// JavaScript, never while code runs, so that code cannot time itself precisely.
+	clock time.Time
+
+	rejections []*goja.Promise
+	bodies     hostBodies
+	// exports is the worker's module namespace (undefined for service workers), env the env
+	// object handed to its handlers, state the dispatch state of the current event.
+	exports goja.Value
+	env     goja.Value
+	state   *goja.Object
+}
+
+// NewIsolate creates an isolate for cfg and runs the worker's top-level code in it.
+func NewIsolate(cfg *Config) (*Isolate, error) {
+	iso := &Isolate{
+		cfg:   cfg,
+		vm:    goja.New(),
+		loop:  newLoop(),
+		libs:  make(map[string]*goja.Object, 8),
+		clock: time.Now(),
+	}
+	iso.vm.SetTimeSource(func() time.Time { return iso.clock })
+	iso.vm.SetMaxCallStackSize(10000)
+	iso.vm.SetPromiseRejectionTracker(iso.trackRejection)
+	iso.internal = iso.vm.NewObject()
+	iso.internal.Set("load", func(name string) goja.Value { return iso.load(name) })
+	iso.installGlobals()
+	err := iso.enter(func() error {
+		if err := iso.bootstrap(); err != nil {
+			return err
+		}
+		if cfg.ServiceWorker {
+			g := iso.vm.GlobalObject()
+			for k, v := range cfg.Env {
+				g.Set(k, iso.toJS(v))
+			}
+		}
+		if _, err := iso.vm.RunProgram(cfg.Script.prog); err != nil {
+			return err
+		}
+		iso.exports = iso.vm.Get(exportsGlobal)
+		return nil
+	})
+	if err != nil {
+		iso.Close()
+		return nil, iso.jsError(err)
+	}
+	return iso, nil
+}
+
+// bootstrap prepares the global scope that is not a lazily loaded library: code generation is
+// refused unless allowed, as on Workers.
+func (iso *Isolate) bootstrap() error {
+	if iso.cfg.flag("molt_allow_eval") {
+		return nil
+	}
+	_, err := iso.vm.RunProgram(noCodegenProgram())
+	return err
+}
+
+// CPUTime is the time this isolate has spent running JavaScript so far.
+func (iso *Isolate) CPUTime() time.Duration { return iso.cpu }
+
+// enter runs fn, which runs JavaScript, with the CPU clock running and the watchdog armed. All
+// entries into JavaScript go through here, so the CPU cap covers every one of them.
+func (iso *Isolate) enter(fn func() error) error {
+	limit := iso.cfg.CPULimit
+	if limit > 0 && iso.cpu >= limit {
+		return ErrCPULimit
+	}
+	start := time.Now()
+	iso.clock = start
+	iso.inJS.Store(true)
+	if limit > 0 {
+		remaining := limit - iso.cpu
+		if iso.watchdog == nil {
+			iso.watchdog = time.AfterFunc(remaining, func() {
+				if iso.inJS.Load() {
+					iso.vm.Interrupt(cpuInterrupt{})
+				}
+			})
+		} else {
+			iso.watchdog.Reset(remaining)
+		}
+	}
+	err := fn()
+	iso.inJS.Store(false)
+	if iso.watchdog != nil {
+		iso.watchdog.Stop()
+	}
+	iso.vm.ClearInterrupt()
+	iso.cpu += time.Since(start)
+	var ie *goja.InterruptedError
+	if errors.As(err, &ie) {
+		if _, ok := ie.Value().(cpuInterrupt); ok {
+			return ErrCPULimit
+		}
+	}
+	if err == nil && limit > 0 && iso.cpu > limit {
+		return ErrCPULimit
+	}
+	if err == nil {
+		err = iso.reportRejections()
+	}
+	return err
+}
+
+// call calls the JavaScript function fn with this and args inside enter.
+func (iso *Isolate) call(fn goja.Callable, this goja.Value, args ...goja.Value) (goja.Value, error) {
+	var ret goja.Value
+	err := iso.enter(func() error {
+		var err error
+		ret, err = fn(this, args...)
+		return err
+	})
+	return ret, err
+}
+
+// Close releases what the isolate holds outside the Go heap: open host bodies and timers.
+func (iso *Isolate) Close() {
+	if iso.watchdog != nil {
+		iso.watchdog.Stop()
+	}
+	iso.bodies.closeAll()
+}
+
+func (iso *Isolate) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
+	switch op {
+	case goja.PromiseRejectionReject:
+		iso.rejections = append(iso.rejections, p)
+	case goja.PromiseRejectionHandle:
+		for i, q := range iso.rejections {
+			if q == p {
+				iso.rejections = append(iso.rejections[:i], iso.rejections[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+// reportRejections logs the promises rejected without a handler once the microtasks of an entry
+// have run, as workerd reports "Uncaught (in promise)".
+func (iso *Isolate) reportRejections() error {
+	if len(iso.rejections) == 0 {
+		return nil
+	}
+	rs := iso.rejections
+	iso.rejections = nil
+	for _, p := range rs {
+		iso.logf(LevelError, "Uncaught (in promise) %s", iso.describeError(p.Result()))
+	}
+	return nil
+}
+
+// describeError renders a thrown value the way a developer wants to read it: the stack for
+// errors, the inspected value otherwise.
+func (iso *Isolate) describeError(v goja.Value) string {
+	if o, ok := v.(*goja.Object); ok {
+		if st := o.Get("stack"); st != nil && !goja.IsUndefined(st) {
+			return st.String()
+		}
+	}
+	return iso.inspect(v)
+}
+
+// throwTypeError panics with a JS TypeError; only for use inside Go functions called from JS.
+func (iso *Isolate) throwTypeError(format string, args ...any) {
+	panic(iso.vm.NewTypeError(fmt.Sprintf(format, args...)))
+}

@@ -1,0 +1,102 @@
+// The Body mixin of Request and Response. A body starts as its source (a string, bytes, a Go
+// body or a stream) and becomes a ReadableStream only when JavaScript asks for .body, so that
+// the common cases (return new Response("text"), await request.json()) never build a stream.
+internal.load("encoding");
+const streams = internal.load("streams") && internal.streams;
+const kBody = Symbol("body");
+
+const usedMessage = "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.";
+
+// extract turns a BodyInit into a body record and the Content-Type it implies.
+function extract(init) {
+  if (init === null || init === undefined) return { body: null, type: null };
+  if (typeof init === "string") return { body: { source: init, stream: null, used: false, length: -1 }, type: "text/plain;charset=UTF-8" };
+  if (init instanceof ArrayBuffer) return { body: { source: new Uint8Array(init.slice(0)), stream: null, used: false }, type: null };
+  if (ArrayBuffer.isView(init)) return { body: { source: new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength)), stream: null, used: false }, type: null };
+  if (init instanceof globalThis.ReadableStream) {
+    if (init.locked || streams.isDisturbed(init)) throw new TypeError("This ReadableStream is disturbed (has already been read from), and cannot be used as a body.");
+    return { body: { source: null, stream: init, used: false }, type: null };
+  }
+  for (const ext of internal.bodyExtractors || []) {
+    const r = ext(init);
+    if (r) return { body: { source: r.source, stream: r.stream || null, used: false }, type: r.type };
+  }
+  if (typeof init === "object" && typeof globalThis.URLSearchParams === "function" && init instanceof globalThis.URLSearchParams) {
+    return { body: { source: init.toString(), stream: null, used: false }, type: "application/x-www-form-urlencoded;charset=UTF-8" };
+  }
+  return { body: { source: String(init), stream: null, used: false }, type: "text/plain;charset=UTF-8" };
+}
+
+function fromHost(id) {
+  return { source: null, stream: streams.fromHost(id), used: false };
+}
+
+function stream(body) {
+  if (!body) return null;
+  if (!body.stream) {
+    const src = body.source;
+    body.source = null;
+    const bytes = typeof src === "string" ? internal.encodeUTF8(src) : src;
+    body.stream = new globalThis.ReadableStream({
+      type: "bytes",
+      start(c) { if (bytes.byteLength > 0) c.enqueue(bytes); c.close(); },
+    });
+    if (body.used) body.stream.getReader().read();
+  }
+  return body.stream;
+}
+
+function isUsed(body) {
+  if (!body) return false;
+  if (body.stream) return streams.isDisturbed(body.stream);
+  return body.used;
+}
+
+// consume reads the whole body as a string (asText) or a Uint8Array.
+function consume(body, asText) {
+  if (!body) return Promise.resolve(asText ? "" : new Uint8Array(0));
+  if (isUsed(body) || (body.stream && body.stream.locked)) return Promise.reject(new TypeError(usedMessage));
+  body.used = true;
+  if (!body.stream) {
+    const src = body.source;
+    body.source = null;
+    if (typeof src === "string") return Promise.resolve(asText ? src : internal.encodeUTF8(src));
+    return Promise.resolve(asText ? internal.decodeUTF8(src) : src);
+  }
+  return streams.readAll(body.stream).then((u8) => asText ? internal.decodeUTF8(u8) : u8);
+}
+
+// clone tees a body so that both copies can be read.
+function clone(body) {
+  if (!body) return [null, null];
+  if (isUsed(body)) throw new TypeError(usedMessage);
+  if (!body.stream) return [body, { source: body.source, stream: null, used: false }];
+  const [a, b] = body.stream.tee();
+  return [{ source: null, stream: a, used: false }, { source: null, stream: b, used: false }];
+}
+
+// mixin adds the Body methods to a class whose instances keep their body record under kBody.
+function mixin(cls) {
+  const p = cls.prototype;
+  const def = (name, fn) => Object.defineProperty(p, name, { value: fn, writable: true, configurable: true, enumerable: true });
+  Object.defineProperty(p, "body", { get() { return stream(this[kBody]); }, configurable: true, enumerable: true });
+  Object.defineProperty(p, "bodyUsed", { get() { return isUsed(this[kBody]); }, configurable: true, enumerable: true });
+  def("text", function text() { return consume(this[kBody], true); });
+  def("json", function json() { return consume(this[kBody], true).then((t) => JSON.parse(t)); });
+  def("arrayBuffer", function arrayBuffer() {
+    return consume(this[kBody], false).then((u8) => u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength ? u8.buffer : u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength));
+  });
+  def("bytes", function bytes() { return consume(this[kBody], false); });
+  def("blob", function blob() {
+    const type = this.headers.get("content-type") || "";
+    return consume(this[kBody], false).then((u8) => new globalThis.Blob([u8], { type }));
+  });
+  def("formData", function formData() {
+    if (typeof internal.parseFormData !== "function") return Promise.reject(new TypeError("formData() is not supported yet."));
+    const type = this.headers.get("content-type") || "";
+    return consume(this[kBody], false).then((u8) => internal.parseFormData(u8, type));
+  });
+}
+
+internal.body = { kBody, extract, fromHost, stream, isUsed, consume, clone, mixin, usedMessage };
+return {};

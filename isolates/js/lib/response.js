@@ -1,0 +1,100 @@
+// Fetch Response, with workerd's checks and messages.
+const H = internal.load("headers") && internal.headers;
+const B = internal.load("body") && internal.body;
+const { Headers } = internal.load("headers");
+const kBody = B.kBody;
+const kInit = Symbol("response init");
+const nullBodyStatus = (s) => s === 101 || s === 204 || s === 205 || s === 304;
+const redirectStatus = (s) => s === 301 || s === 302 || s === 303 || s === 307 || s === 308;
+
+class Response {
+  constructor(body = null, init = undefined) {
+    if (init !== undefined && init !== null && typeof init !== "object") throw new TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
+    init = init || {};
+    const status = init.status === undefined ? 200 : Number(init.status);
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      if (!(status === 101 && init[kInit])) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive.`);
+    }
+    const statusText = init.statusText === undefined ? "" : String(init.statusText);
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError("Invalid statusText.");
+    const headers = new Headers(init.headers);
+    const { body: b, type } = B.extract(body);
+    if (b && nullBodyStatus(status)) throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
+    if (type && !headers.has("content-type")) headers.append("content-type", type);
+    this[kInit] = { status, statusText, headers, url: "", redirected: false, type: "default", webSocket: init.webSocket || null, cf: init.cf, encodeBody: init.encodeBody || "automatic" };
+    this[kBody] = b;
+  }
+  get status() { return this[kInit].status; }
+  get statusText() { return this[kInit].statusText; }
+  get ok() { const s = this[kInit].status; return s >= 200 && s <= 299; }
+  get headers() { return this[kInit].headers; }
+  get url() { return this[kInit].url; }
+  get redirected() { return this[kInit].redirected; }
+  get type() { return this[kInit].type; }
+  get webSocket() { return this[kInit].webSocket; }
+  get cf() { return this[kInit].cf; }
+  clone() {
+    const [a, b] = B.clone(this[kBody]);
+    this[kBody] = a;
+    const r = new Response(null, { status: this.status === 101 ? 200 : this.status, statusText: this.statusText, headers: this.headers });
+    Object.assign(r[kInit], this[kInit], { headers: new Headers(this.headers) });
+    r[kBody] = b;
+    return r;
+  }
+  static json(data, init = undefined) {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError("Value is not JSON serializable.");
+    const headers = new Headers(init && init.headers);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    return new Response(text, Object.assign({}, init, { headers }));
+  }
+  static redirect(url, status = 302) {
+    status = Number(status);
+    if (!redirectStatus(status)) throw new RangeError(`${status} is not a redirect status code. It must be one of: 301, 302, 303, 307, or 308.`);
+    const parsed = new globalThis.URL(String(url));
+    return new Response(null, { status, headers: { location: parsed.href } });
+  }
+  static error() {
+    const r = new Response(null, { status: 200 });
+    r[kInit].status = 0;
+    r[kInit].type = "error";
+    H.setGuard(r[kInit].headers, "immutable");
+    return r;
+  }
+  get [Symbol.toStringTag]() { return "Response"; }
+}
+B.mixin(Response);
+
+// fromHost builds the Response of a subrequest from what Go received.
+function fromHost(status, statusText, headerList, bodyId, url, redirected) {
+  const r = new Response(null, { status: status === 101 ? 200 : status });
+  const i = r[kInit];
+  i.status = status;
+  i.statusText = statusText;
+  i.headers = H.fromList(headerList, "immutable");
+  i.url = url;
+  i.redirected = redirected;
+  if (bodyId) r[kBody] = B.fromHost(bodyId);
+  return r;
+}
+
+// toHost describes a Response to Go: [status, statusText, headers, kind, value] where kind is
+// 0 (no body), 1 (string), 2 (Uint8Array), 3 (a reader to pull chunks from) or 4 (a Go body id).
+function toHost(r) {
+  if (!(r instanceof Response)) return null;
+  const i = r[kInit];
+  const b = r[kBody];
+  const head = [i.status, i.statusText, H.toList(i.headers)];
+  if (!b) return head.concat(0, null);
+  if (B.isUsed(b)) throw new TypeError(B.usedMessage);
+  if (!b.stream) {
+    b.used = true;
+    return head.concat(typeof b.source === "string" ? 1 : 2, b.source);
+  }
+  const id = internal.streams.hostOf(b.stream);
+  if (id) { b.stream.getReader(); return head.concat(4, id); }
+  return head.concat(3, b.stream.getReader());
+}
+
+internal.response = { fromHost, toHost, kInit };
+return { Response };

@@ -1,0 +1,11 @@
+package js
+
+// Libraries written wholly in JavaScript, with the globals they define. Libraries with Go natives
+// register themselves beside those natives.
+func init() {
+	register("headers", []string{"Headers"}, nil)
+	register("body", nil, nil)
+	register("request", []string{"Request"}, nil)
+	register("response", []string{"Response"}, nil)
+	register("worker", []string{"addEventListener", "removeEventListener", "ExecutionContext", "FetchEvent"}, nil)
+}
