@@ -144,7 +144,11 @@ func (r *fieldReader) limits() Limits {
 	}
 	at = at.child("cpu_ms")
 	ms, ok := cpu.(float64)
-	if !ok || ms < 0 || ms != math.Trunc(ms) || ms > math.MaxInt32 {
+	if !ok {
+		r.fail(at, "%q must be a number, got %s", at.String(), describe(cpu))
+		return Limits{}
+	}
+	if ms < 0 || ms != math.Trunc(ms) || ms > math.MaxInt32 {
 		r.fail(at, "%q must be a whole number of milliseconds, got %s", at.String(), describe(cpu))
 		return Limits{}
 	}

@@ -4,11 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 )
-
-// maxJSONDepth bounds the nesting of JSON values, so that hostile input cannot exhaust the stack.
-const maxJSONDepth = 1000
 
 // decodeJSONC decodes a wrangler.json or wrangler.jsonc file. Wrangler reads both as JSONC:
 // JSON with // and /* */ comments and trailing commas in arrays and objects.
@@ -18,17 +14,23 @@ func decodeJSONC(file string, src []byte) (*document, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The decoder's token stream reports syntax errors at inconsistent offsets; its
+	// validation of a whole value does not, so it checks the syntax first.
+	if err := json.Unmarshal(plain, new(json.RawMessage)); err != nil {
+		var syntax *json.SyntaxError
+		switch {
+		case !errors.As(err, &syntax):
+			return nil, &Error{File: file, Msg: err.Error()}
+		case syntax.Error() == "unexpected end of JSON input":
+			return nil, errorAt(file, src, len(src), "unexpected end of file")
+		}
+		// Offset counts the bytes read, including the one that is wrong.
+		return nil, errorAt(file, src, int(syntax.Offset)-1, "%s", syntax.Error())
+	}
 	w := jsonWalker{file: file, src: plain, dec: json.NewDecoder(bytes.NewReader(plain)), at: map[string]int{}}
-	v, err := w.value(nil, 0)
+	v, err := w.value(nil)
 	if err != nil {
 		return nil, err
-	}
-	if rest := bytes.TrimLeft(plain[w.dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-		at := len(plain) - len(rest)
-		if _, err := w.dec.Token(); err != nil {
-			return nil, w.fail(err, at)
-		}
-		return nil, errorAt(file, src, at, "unexpected text after the configuration object")
 	}
 	root, ok := v.(map[string]any)
 	if !ok {
@@ -69,7 +71,7 @@ func stripJSONC(file string, src []byte) ([]byte, error) {
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
 		case c == '"':
 			i = stringEnd(out, i)
-			prev = c
+			prev, comma = c, -1
 		case c == ',':
 			comma = -1
 			if prev != 0 && prev != ',' && prev != ':' && prev != '[' && prev != '{' {
@@ -119,56 +121,42 @@ type jsonWalker struct {
 }
 
 // value decodes the next value as encoding/json would into an any, and the values inside it.
-func (w *jsonWalker) value(p keyPath, depth int) (any, error) {
+// The text is valid JSON, so the only errors left are numbers out of float64's range.
+func (w *jsonWalker) value(p keyPath) (any, error) {
 	start := w.next()
 	w.at[p.id()] = start
 	tok, err := w.dec.Token()
 	if err != nil {
-		return nil, w.fail(err, start)
+		return nil, errorAt(w.file, w.src, start, "%v", err)
 	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
-	}
-	if depth >= maxJSONDepth {
-		return nil, errorAt(w.file, w.src, start, "values are nested too deeply")
-	}
-	switch delim {
-	case '{':
+	switch tok {
+	case json.Delim('{'):
 		obj := map[string]any{}
 		for w.dec.More() {
-			at := w.next()
 			tok, err := w.dec.Token()
 			if err != nil {
-				return nil, w.fail(err, at)
+				return nil, err
 			}
-			key, _ := tok.(string) // Token only returns strings where a key belongs
-			if obj[key], err = w.value(p.child(key), depth+1); err != nil {
+			key, _ := tok.(string) // in an object, Token returns keys as strings
+			if obj[key], err = w.value(p.child(key)); err != nil {
 				return nil, err
 			}
 		}
-		return obj, w.close()
-	case '[':
+		_, err := w.dec.Token() // }
+		return obj, err
+	case json.Delim('['):
 		arr := []any{}
 		for i := 0; w.dec.More(); i++ {
-			v, err := w.value(p.index(i), depth+1)
+			v, err := w.value(p.index(i))
 			if err != nil {
 				return nil, err
 			}
 			arr = append(arr, v)
 		}
-		return arr, w.close()
+		_, err := w.dec.Token() // ]
+		return arr, err
 	}
-	return nil, errorAt(w.file, w.src, start, "unexpected %q", delim)
-}
-
-// close reads the ] or } that ends an array or object.
-func (w *jsonWalker) close() error {
-	at := w.next()
-	if _, err := w.dec.Token(); err != nil {
-		return w.fail(err, at)
-	}
-	return nil
+	return tok, nil
 }
 
 // next is the offset of the next token: past white space and the separators the decoder has
@@ -179,18 +167,4 @@ func (w *jsonWalker) next() int {
 		off++
 	}
 	return off
-}
-
-// fail turns a decoding error into an *Error. A syntax error carries its own offset; other
-// errors are placed at off, where the token being read starts.
-func (w *jsonWalker) fail(err error, off int) *Error {
-	var syntax *json.SyntaxError
-	switch {
-	case errors.As(err, &syntax):
-		// Offset counts the bytes read, including the one that is wrong.
-		return errorAt(w.file, w.src, int(syntax.Offset)-1, "%s", syntax.Error())
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return errorAt(w.file, w.src, len(w.src), "unexpected end of file")
-	}
-	return errorAt(w.file, w.src, off, "%v", err)
 }

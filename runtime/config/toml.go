@@ -18,10 +18,11 @@ func decodeTOML(file string, src []byte) (*document, error) {
 	var raw map[string]any
 	if _, err := toml.Decode(text, &raw); err != nil {
 		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return nil, &Error{File: file, Line: perr.Position.Line, Column: perr.Position.Col, Msg: perr.Message}
+		if !errors.As(err, &perr) || perr.Position.Line == 0 {
+			return nil, &Error{File: file, Msg: err.Error()}
 		}
-		return nil, &Error{File: file, Msg: err.Error()}
+		// Position.Start is exact; Line and Col are not always (see tomlPosition).
+		return nil, errorAt(file, src, perr.Position.Start, "%s", perr.Message)
 	}
 	d := &document{file: file, locate: func(p keyPath) (int, int) { return tomlPosition(text, p) }}
 	root, err := d.fromTOML(raw, nil)
