@@ -48,7 +48,12 @@ func (p keyPath) child(key string) keyPath {
 
 // index is p extended by array index i.
 func (p keyPath) index(i int) keyPath {
-	return p.child("[" + strconv.Itoa(i) + "]")
+	return p.child(indexKey(i))
+}
+
+// indexKey is the path element of array index i.
+func indexKey(i int) string {
+	return "[" + strconv.Itoa(i) + "]"
 }
 
 // String spells p the way wrangler names fields: env.staging.rules[0].type.
@@ -61,11 +66,6 @@ func (p keyPath) String() string {
 		b.WriteString(k)
 	}
 	return b.String()
-}
-
-// id is an unambiguous map key for p.
-func (p keyPath) id() string {
-	return strings.Join(p, "\x00")
 }
 
 func isIndex(k string) bool {

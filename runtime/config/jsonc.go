@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 )
 
 // decodeJSONC decodes a wrangler.json or wrangler.jsonc file. Wrangler reads both as JSONC:
@@ -27,18 +29,18 @@ func decodeJSONC(file string, src []byte) (*document, error) {
 		// Offset counts the bytes read, including the one that is wrong.
 		return nil, errorAt(file, src, int(syntax.Offset)-1, "%s", syntax.Error())
 	}
-	w := jsonWalker{file: file, src: plain, dec: json.NewDecoder(bytes.NewReader(plain)), at: map[string]int{}}
-	v, err := w.value(nil)
+	w := jsonWalker{file: file, src: plain, dec: json.NewDecoder(bytes.NewReader(plain))}
+	v, at, err := w.value()
 	if err != nil {
 		return nil, err
 	}
 	root, ok := v.(map[string]any)
 	if !ok {
-		return nil, errorAt(file, src, w.at[keyPath(nil).id()], "the configuration must be a JSON object")
+		return nil, errorAt(file, src, at.off, "the configuration must be a JSON object")
 	}
 	locate := func(p keyPath) (int, int) {
-		if off, ok := w.at[p.id()]; ok {
-			return lineCol(src, off)
+		if n := at.find(p); n != nil {
+			return lineCol(src, n.off)
 		}
 		return 0, 0
 	}
@@ -117,46 +119,71 @@ type jsonWalker struct {
 	file string
 	src  []byte // the text with comments blanked out
 	dec  *json.Decoder
-	at   map[string]int // keyPath.id() → offset of the value
+}
+
+// jsonNode is where a JSON value starts, and the nodes of the values inside it.
+type jsonNode struct {
+	off   int
+	keys  map[string]*jsonNode
+	elems []*jsonNode
+}
+
+// find returns the node of the value at p inside n, or nil.
+func (n *jsonNode) find(p keyPath) *jsonNode {
+	for _, k := range p {
+		if n == nil {
+			return nil
+		}
+		if !isIndex(k) {
+			n = n.keys[k]
+			continue
+		}
+		i, err := strconv.Atoi(strings.Trim(k, "[]"))
+		if err != nil || i < 0 || i >= len(n.elems) {
+			return nil
+		}
+		n = n.elems[i]
+	}
+	return n
 }
 
 // value decodes the next value as encoding/json would into an any, and the values inside it.
 // The text is valid JSON, so the only errors left are numbers out of float64's range.
-func (w *jsonWalker) value(p keyPath) (any, error) {
-	start := w.next()
-	w.at[p.id()] = start
+func (w *jsonWalker) value() (any, *jsonNode, error) {
+	at := &jsonNode{off: w.next()}
 	tok, err := w.dec.Token()
 	if err != nil {
-		return nil, errorAt(w.file, w.src, start, "%v", err)
+		return nil, nil, errorAt(w.file, w.src, at.off, "%v", err)
 	}
 	switch tok {
 	case json.Delim('{'):
 		obj := map[string]any{}
+		at.keys = map[string]*jsonNode{}
 		for w.dec.More() {
 			tok, err := w.dec.Token()
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			key, _ := tok.(string) // in an object, Token returns keys as strings
-			if obj[key], err = w.value(p.child(key)); err != nil {
-				return nil, err
+			if obj[key], at.keys[key], err = w.value(); err != nil {
+				return nil, nil, err
 			}
 		}
 		_, err := w.dec.Token() // }
-		return obj, err
+		return obj, at, err
 	case json.Delim('['):
 		arr := []any{}
-		for i := 0; w.dec.More(); i++ {
-			v, err := w.value(p.index(i))
+		for w.dec.More() {
+			v, n, err := w.value()
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			arr = append(arr, v)
+			arr, at.elems = append(arr, v), append(at.elems, n)
 		}
 		_, err := w.dec.Token() // ]
-		return arr, err
+		return arr, at, err
 	}
-	return tok, nil
+	return tok, at, nil
 }
 
 // next is the offset of the next token: past white space and the separators the decoder has

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,54 +26,57 @@ func decodeTOML(file string, src []byte) (*document, error) {
 		return nil, errorAt(file, src, perr.Position.Start, "%s", perr.Message)
 	}
 	d := &document{file: file, locate: func(p keyPath) (int, int) { return tomlPosition(text, p) }}
-	root, err := d.fromTOML(raw, nil)
-	if err != nil {
-		return nil, err
+	root, date := fromTOML(raw)
+	if date != nil {
+		slices.Reverse(date)
+		return nil, d.errorAt(date, "%q is a TOML date, which is not supported; write it as a string", date.String())
 	}
 	d.root = root.(map[string]any)
 	return d, nil
 }
 
-// fromTOML converts a decoded TOML value at p: integers become float64 and arrays of tables
-// []any. Dates and times have no JSON equivalent, and wrangler refuses them where it checks
-// (vars, compatibility_date), so they are an error anywhere.
-func (d *document) fromTOML(v any, p keyPath) (any, error) {
+// fromTOML converts a decoded TOML value: integers become float64 and arrays of tables []any.
+// Dates and times have no JSON equivalent, and wrangler refuses them where it checks (vars,
+// compatibility_date), so they are refused anywhere: fromTOML then returns the path to the
+// first one it meets, innermost key first (so that building it costs no more than its depth).
+func fromTOML(v any) (any, keyPath) {
 	switch v := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			var err error
-			if out[k], err = d.fromTOML(e, p.child(k)); err != nil {
-				return nil, err
+			c, date := fromTOML(e)
+			if date != nil {
+				return nil, append(date, k)
 			}
+			out[k] = c
 		}
 		return out, nil
 	case []map[string]any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			var err error
-			if out[i], err = d.fromTOML(e, p.index(i)); err != nil {
-				return nil, err
+			c, date := fromTOML(e)
+			if date != nil {
+				return nil, append(date, indexKey(i))
 			}
+			out[i] = c
 		}
 		return out, nil
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			var err error
-			if out[i], err = d.fromTOML(e, p.index(i)); err != nil {
-				return nil, err
+			c, date := fromTOML(e)
+			if date != nil {
+				return nil, append(date, indexKey(i))
 			}
+			out[i] = c
 		}
 		return out, nil
 	case int64:
 		return float64(v), nil
-	case float64, string, bool:
-		return v, nil
 	case time.Time:
-		return nil, d.errorAt(p, "%q is a TOML date, which is not supported; write it as a string", p.String())
+		return nil, keyPath{}
 	}
-	return nil, d.errorAt(p, "%q has an unsupported TOML type %T", p.String(), v)
+	return v, nil // float64, string, bool
 }
 
 // errProbe is what tomlProbe refuses to decode with.
