@@ -36,8 +36,5 @@ func readDocument(path string) (*document, error) {
 // errorAt makes an *Error about the value at p, positioned when the document can tell where it is.
 func (d *document) errorAt(p keyPath, format string, args ...any) *Error {
 	line, col := d.locate(p)
-	if line == 0 {
-		col = 0
-	}
 	return &Error{File: d.file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 }

@@ -12,6 +12,7 @@ func TestParseDotenv(t *testing.T) {
 		want      map[string]string
 	}{
 		{"empty", "", map[string]string{}},
+		{"trailing blanks", "A=1\n  \t", map[string]string{"A": "1"}},
 		{"comments and blank lines", "# c\n\n  # indented\n\t\nA=1\n", map[string]string{"A": "1"}},
 		{"unquoted is trimmed", "A =  hello world  \nB=\nC=   \n", map[string]string{"A": "hello world", "B": "", "C": ""}},
 		{"comment ends unquoted", "A=x # c\nB=x#y\nC=#only\n", map[string]string{"A": "x", "B": "x", "C": ""}},

@@ -16,8 +16,8 @@ func decodeJSONC(file string, src []byte) (*document, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The decoder's token stream reports syntax errors at inconsistent offsets; its
-	// validation of a whole value does not, so it checks the syntax first.
+	// json.Decoder's token stream reports syntax errors at inconsistent offsets, so the
+	// syntax is checked first by json.Unmarshal, whose offsets are exact.
 	if err := json.Unmarshal(plain, new(json.RawMessage)); err != nil {
 		var syntax *json.SyntaxError
 		switch {

@@ -37,8 +37,8 @@ func decodeTOML(file string, src []byte) (*document, error) {
 
 // fromTOML converts a decoded TOML value: integers become float64 and arrays of tables []any.
 // Dates and times have no JSON equivalent, and wrangler refuses them where it checks (vars,
-// compatibility_date), so they are refused anywhere: fromTOML then returns the path to the
-// first one it meets, innermost key first (so that building it costs no more than its depth).
+// compatibility_date), so they are refused anywhere: fromTOML then returns the path to one,
+// innermost key first (so that building it costs no more than its depth).
 func fromTOML(v any) (any, keyPath) {
 	switch v := v.(type) {
 	case map[string]any:
