@@ -33,7 +33,6 @@ type Config struct {
 // exportsGlobal is the global the bundler leaves a module worker's exports in.
 const exportsGlobal = "__molt_exports"
 
-
 // flag reports whether the compatibility flag name is set.
 func (c *Config) flag(name string) bool {
 	for _, f := range c.CompatibilityFlags {

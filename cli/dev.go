@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/moltworker/molt/isolates/js"
+	"github.com/moltworker/molt/runtime"
+	"github.com/moltworker/molt/runtime/config"
+)
+
+func devCommand() *cobra.Command {
+	var (
+		port        int
+		ip          string
+		cfgPath     string
+		vars        []string
+		persistTo   string
+		compatDate  string
+		env         string
+		upstream    string
+		wallTimeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "dev [DIR|FILE]",
+		Short: "Run a Workers project locally, rebuilding it when its files change",
+		Long: "molt dev serves a Workers project (a folder with wrangler.toml, wrangler.json or wrangler.jsonc,\n" +
+			"or a single .js/.ts entry file) on a local port, as wrangler dev does.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := runtime.Project{Path: ".", ConfigPath: cfgPath, Env: env, CompatibilityDate: compatDate, Vars: map[string]string{}}
+			if len(args) == 1 {
+				p.Path = args[0]
+			}
+			for _, v := range vars {
+				k, val, err := config.ParseVarFlag(v)
+				if err != nil {
+					return err
+				}
+				p.Vars[k] = val
+			}
+			var up *url.URL
+			if upstream != "" {
+				u, err := url.Parse(upstream)
+				if err != nil || u.Host == "" {
+					return fmt.Errorf("--upstream %q: not an absolute URL", upstream)
+				}
+				up = u
+			}
+			_ = persistTo // State directory for bindings (KV, Durable Objects); see README.
+			return runDev(cmd, p, ip, port, up, wallTimeout)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&port, "port", 8787, "port to listen on")
+	f.StringVar(&ip, "ip", "127.0.0.1", "IP address to listen on")
+	f.StringVarP(&cfgPath, "config", "c", "", "path to the wrangler configuration file")
+	f.StringArrayVar(&vars, "var", nil, "a variable KEY:VALUE for the worker's env (repeatable)")
+	f.StringVar(&persistTo, "persist-to", ".molt/state", "directory for local binding state")
+	f.StringVar(&compatDate, "compatibility-date", "", "compatibility date (overrides the configuration)")
+	f.StringVarP(&env, "env", "e", "", "environment to use from the configuration ([env.NAME])")
+	f.StringVar(&upstream, "upstream", "", "origin to forward requests to when the worker calls passThroughOnException and fails")
+	f.DurationVar(&wallTimeout, "wall-timeout", runtime.DefaultWallLimit, "wall-clock limit for a request before the client gets 504")
+	return cmd
+}
+
+func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream *url.URL, wall time.Duration) error {
+	out := cmd.ErrOrStderr()
+	log := slog.New(newLineHandler(out))
+	host := runtime.NewHost(log)
+	host.Dev = true
+	host.Upstream = upstream
+	dev := &runtime.Dev{
+		Project: p,
+		Options: runtime.Options{Console: consoleTo(out), WallLimit: wall},
+		Host:    host,
+		Log:     log,
+	}
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	if err := dev.Start(); err != nil {
+		ln.Close()
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go dev.Watch(ctx)
+	srv := host.Server(addr)
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	fmt.Fprintf(out, "⎔ Ready on http://%s\n", addr)
+	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+// consoleTo prints the worker's console output as wrangler dev does: the text itself, errors
+// and warnings marked.
+func consoleTo(w interface{ Write([]byte) (int, error) }) js.Console {
+	return js.ConsoleFunc(func(level js.Level, text string) {
+		switch level {
+		case js.LevelError:
+			fmt.Fprintf(w, "✘ [ERROR] %s\n", text)
+		case js.LevelWarn:
+			fmt.Fprintf(w, "▲ [WARNING] %s\n", text)
+		default:
+			fmt.Fprintln(w, text)
+		}
+	})
+}

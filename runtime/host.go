@@ -1,0 +1,224 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/moltworker/molt/isolates/js"
+)
+
+// Request limits that Cloudflare applies in front of every worker.
+const (
+	// MaxHeaderBytes bounds the request line and headers.
+	MaxHeaderBytes = 128 << 10
+	// MaxBodyBytes bounds a request body (Cloudflare's Free and Pro plans).
+	MaxBodyBytes = 100 << 20
+)
+
+// Host serves HTTP requests through a Worker. Swapping the worker (live reload, deploys) is
+// atomic: requests in flight finish on the version they started on.
+type Host struct {
+	worker atomic.Pointer[Worker]
+	log    *slog.Logger
+	// Dev selects molt dev's error pages, which show the exception and its source-mapped stack.
+	Dev bool
+	// Upstream, when set, is the origin that passThroughOnException forwards failed requests to.
+	Upstream *url.URL
+}
+
+// NewHost returns a Host that logs one line per request to log.
+func NewHost(log *slog.Logger) *Host {
+	return &Host{log: log}
+}
+
+// Swap makes w serve new requests and returns the previous worker, if any.
+func (h *Host) Swap(w *Worker) *Worker {
+	return h.worker.Swap(w)
+}
+
+// Worker returns the worker serving new requests.
+func (h *Host) Worker() *Worker { return h.worker.Load() }
+
+// Server returns an http.Server for h with Cloudflare's request limits.
+func (h *Host) Server(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ReadHeaderTimeout: 30 * time.Second,
+	}
+}
+
+// ServeHTTP runs the request through a fresh isolate of the current worker.
+func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	wk := h.worker.Load()
+	if wk == nil {
+		h.errorPage(w, r, http.StatusServiceUnavailable, "No worker is deployed", "molt has no worker to run this request.")
+		return
+	}
+	if r.ContentLength > MaxBodyBytes {
+		h.errorPage(w, r, http.StatusRequestEntityTooLarge, "Request body too large",
+			fmt.Sprintf("The request body is %d bytes; the limit is %d bytes (100 MiB).", r.ContentLength, MaxBodyBytes))
+		h.logRequest(r, http.StatusRequestEntityTooLarge, start, 0)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+
+	iso, err := wk.pool.Get()
+	if err != nil {
+		h.log.Error("worker failed to start", "error", err)
+		h.exceptionPage(w, r, err)
+		h.logRequest(r, http.StatusInternalServerError, start, 0)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), wk.Limits.Wall)
+	defer cancel()
+	out, err := iso.Serve(w, r, js.Incoming{URL: requestURL(r), CF: cf(r), Stop: ctx.Done()})
+	status := out.Status
+	if err != nil && status == 0 {
+		status = h.fail(w, r, err, out, ctx)
+	} else if err != nil {
+		// The response had started: all that can be done is to cut it short.
+		h.log.Error("response interrupted", "path", r.URL.Path, "error", err)
+	}
+	h.logRequest(r, status, start, iso.CPUTime())
+	go func() {
+		if err := iso.Finish(wk.Limits.WaitUntil); err != nil && !errors.Is(err, js.ErrStalled) {
+			h.log.Warn("waitUntil work did not finish", "error", err)
+		}
+		iso.Close()
+	}()
+	if err != nil && out.Status != 0 {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// fail answers a request whose worker failed before responding, and returns the status sent.
+func (h *Host) fail(w http.ResponseWriter, r *http.Request, err error, out js.Outcome, ctx context.Context) int {
+	switch {
+	case errors.Is(err, js.ErrCPULimit):
+		h.log.Error("worker exceeded its CPU time limit", "path", r.URL.Path)
+		h.cloudflarePage(w, http.StatusServiceUnavailable, 1102, "Worker exceeded resource limits",
+			"This worker has exceeded its CPU time limit and has been stopped.")
+		return http.StatusServiceUnavailable
+	case errors.Is(err, js.ErrStopped) && ctx.Err() == context.DeadlineExceeded:
+		h.log.Error("worker exceeded its wall-clock limit", "path", r.URL.Path)
+		h.errorPage(w, r, http.StatusGatewayTimeout, "Worker timed out", "The worker did not respond within its wall-clock limit.")
+		return http.StatusGatewayTimeout
+	case errors.Is(err, js.ErrStopped):
+		return 499 // The client went away; nothing to answer.
+	}
+	if out.PassThrough && h.Upstream != nil {
+		proxy := httputil.NewSingleHostReverseProxy(h.Upstream)
+		rec := &statusRecorder{ResponseWriter: w}
+		proxy.ServeHTTP(rec, r)
+		return rec.status
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		h.errorPage(w, r, http.StatusRequestEntityTooLarge, "Request body too large",
+			fmt.Sprintf("The request body exceeds the limit of %d bytes (100 MiB).", mbe.Limit))
+		return http.StatusRequestEntityTooLarge
+	}
+	h.log.Error("uncaught exception", "path", r.URL.Path, "error", err.Error())
+	h.exceptionPage(w, r, err)
+	return http.StatusInternalServerError
+}
+
+// exceptionPage answers 500 for an uncaught exception: in molt dev with the exception and its
+// stack, as wrangler dev does; otherwise with Cloudflare's error 1101 page.
+func (h *Host) exceptionPage(w http.ResponseWriter, r *http.Request, err error) {
+	if !h.Dev {
+		h.cloudflarePage(w, http.StatusInternalServerError, 1101, "Worker threw exception",
+			"The worker threw a JavaScript exception.")
+		return
+	}
+	h.errorPage(w, r, http.StatusInternalServerError, "Uncaught exception", err.Error())
+}
+
+// errorPage writes an error as HTML for browsers and as plain text for other clients.
+func (h *Host) errorPage(w http.ResponseWriter, r *http.Request, status int, title, detail string) {
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>%s</title></head>"+
+			"<body><h1>%s</h1><pre>%s</pre></body></html>\n", html.EscapeString(title), html.EscapeString(title), html.EscapeString(detail))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "%s\n\n%s\n", title, detail)
+}
+
+// cloudflarePage writes Cloudflare's numbered error page, which clients and tests recognise by
+// its "error code: N" line.
+func (h *Host) cloudflarePage(w http.ResponseWriter, status, code int, title, detail string) {
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<!DOCTYPE html>\n<html><head><title>%s | Error %d</title></head><body>"+
+		"<h1>Error %d</h1><h2>%s</h2><p>%s</p><p>error code: %d</p></body></html>\n",
+		title, code, code, title, detail, code)
+}
+
+func (h *Host) logRequest(r *http.Request, status int, start time.Time, cpu time.Duration) {
+	h.log.Info(fmt.Sprintf("%s %s %d", r.Method, r.URL.RequestURI(), status),
+		"wall_ms", float64(time.Since(start).Microseconds())/1000, "cpu_ms", float64(cpu.Microseconds())/1000)
+}
+
+// requestURL rebuilds the URL the client asked for, as request.url shows it.
+func requestURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	host := r.Host
+	if host == "" {
+		host = "localhost"
+	}
+	return scheme + "://" + host + r.URL.RequestURI()
+}
+
+// cf builds request.cf with the documented fields that are true of a local request; the
+// geolocation fields are left out rather than invented.
+func cf(r *http.Request) map[string]any {
+	m := map[string]any{
+		"httpProtocol":               r.Proto,
+		"clientAcceptEncoding":       r.Header.Get("Accept-Encoding"),
+		"edgeRequestKeepAliveStatus": 1,
+	}
+	if r.TLS != nil {
+		m["tlsVersion"] = tlsVersionName(r.TLS.Version)
+	}
+	return m
+}
+
+func tlsVersionName(v uint16) string {
+	switch v {
+	case 0x0304:
+		return "TLSv1.3"
+	case 0x0303:
+		return "TLSv1.2"
+	}
+	return ""
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}

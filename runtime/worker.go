@@ -1,0 +1,227 @@
+// Package runtime is molt's host: it reads a Workers project, bundles it, turns it into a
+// deployed Worker and serves HTTP requests through the worker's isolates.
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/moltworker/molt/isolates/js"
+	"github.com/moltworker/molt/runtime/bundle"
+	"github.com/moltworker/molt/runtime/config"
+)
+
+// Project names a Workers project on disk and the overrides the command line gives it.
+type Project struct {
+	// Path is the project directory or a single entry module (.js, .mjs, .ts, ...).
+	Path string
+	// ConfigPath is the wrangler configuration file; empty means found in the directory.
+	ConfigPath string
+	// Env selects an [env.NAME] section.
+	Env string
+	// Vars override or add variables (--var KEY:VALUE).
+	Vars map[string]string
+	// CompatibilityDate overrides the configuration's date.
+	CompatibilityDate string
+}
+
+// Limits bound what one request may use.
+type Limits struct {
+	// CPU caps the JavaScript time of one request (limits.cpu_ms).
+	CPU time.Duration
+	// Wall caps a request's total time before the client is answered, for hung requests.
+	Wall time.Duration
+	// WaitUntil caps how long ctx.waitUntil work may run after the response.
+	WaitUntil time.Duration
+}
+
+// Default limits: Cloudflare's paid CPU default, and its 30 s bound on waitUntil work.
+const (
+	DefaultCPULimit       = 30 * time.Second
+	DefaultWallLimit      = 5 * time.Minute
+	DefaultWaitUntilLimit = 30 * time.Second
+)
+
+var versions atomic.Int64
+
+// Worker is one immutable deployed version of a Workers project: its compiled code, its
+// environment, its limits, and a pool of isolates ready to serve it.
+type Worker struct {
+	// Name is the worker's name from its configuration.
+	Name string
+	// Version counts the versions built by this process, for logs.
+	Version int64
+	// Inputs lists the files the version was built from, for live reload.
+	Inputs []string
+	// Warnings collects what the configuration and the bundler warned about.
+	Warnings []string
+	// Limits are the version's per-request limits.
+	Limits Limits
+
+	pool *js.Pool
+}
+
+// Options are the host-side settings a Worker is built with.
+type Options struct {
+	// Console receives the worker's console output.
+	Console js.Console
+	// PoolSize is how many isolates are kept ready; 0 picks a default.
+	PoolSize int
+	// WallLimit overrides DefaultWallLimit when not zero.
+	WallLimit time.Duration
+	// CPULimit, when not zero, overrides the configuration's limits.cpu_ms.
+	CPULimit time.Duration
+}
+
+// Load reads, bundles and compiles the project into a Worker.
+func Load(p Project, opts Options) (*Worker, error) {
+	cfg, err := loadConfig(p)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Main == "" {
+		return nil, fmt.Errorf("%s: no entry module: set \"main\" in the configuration or pass the entry file to molt dev", cfg.Path)
+	}
+	if _, err := os.Stat(cfg.Main); err != nil {
+		return nil, fmt.Errorf("%s: entry module %s: %w", configName(cfg), cfg.Main, errors.Unwrap(err))
+	}
+	res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Dir: cfg.Dir, Rules: bundleRules(cfg.Rules)})
+	if err != nil {
+		return nil, err
+	}
+	name := filepath.Base(strings.TrimSuffix(cfg.Main, filepath.Ext(cfg.Main))) + ".js"
+	script, err := js.Compile(name, res.Code, res.SourceMap)
+	if err != nil {
+		return nil, err
+	}
+	env, err := environment(p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	limits := Limits{CPU: DefaultCPULimit, Wall: DefaultWallLimit, WaitUntil: DefaultWaitUntilLimit}
+	if cfg.Limits.CPUMs > 0 {
+		limits.CPU = time.Duration(cfg.Limits.CPUMs) * time.Millisecond
+	}
+	if opts.CPULimit > 0 {
+		limits.CPU = opts.CPULimit
+	}
+	if opts.WallLimit > 0 {
+		limits.Wall = opts.WallLimit
+	}
+	date := cfg.CompatibilityDate
+	if p.CompatibilityDate != "" {
+		date = p.CompatibilityDate
+	}
+	warnings := append(append([]string(nil), cfg.Warnings...), res.Warnings...)
+	if date == "" {
+		date = time.Now().UTC().Format("2006-01-02")
+		warnings = append(warnings, fmt.Sprintf("no compatibility_date is set; using today's date, %s", date))
+	}
+	size := opts.PoolSize
+	if size == 0 {
+		size = 4
+	}
+	pool, err := js.NewPool(&js.Config{
+		Script:             script,
+		Env:                env,
+		CompatibilityDate:  date,
+		CompatibilityFlags: cfg.CompatibilityFlags,
+		CPULimit:           limits.CPU,
+		Console:            opts.Console,
+		ServiceWorker:      res.Format == bundle.ServiceWorker,
+	}, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: the worker's top-level code failed: %w", relTo(cfg.Dir, cfg.Main), err)
+	}
+	inputs := append([]string{}, res.Inputs...)
+	if cfg.Path != "" {
+		inputs = append(inputs, cfg.Path)
+	}
+	inputs = append(inputs, filepath.Join(cfg.Dir, ".dev.vars"))
+	return &Worker{Name: cfg.Name, Version: versions.Add(1), Inputs: inputs, Warnings: warnings, Limits: limits, pool: pool}, nil
+}
+
+// Close stops preparing isolates for this version; requests in flight finish.
+func (w *Worker) Close() { w.pool.Close() }
+
+// loadConfig reads the project's wrangler configuration, or makes one for a lone entry file.
+func loadConfig(p Project) (*config.Config, error) {
+	path := p.Path
+	if path == "" {
+		path = "."
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", path, errors.Unwrap(err))
+	}
+	cfgPath := p.ConfigPath
+	if cfgPath == "" && !fi.IsDir() {
+		return &config.Config{Name: strings.TrimSuffix(fi.Name(), filepath.Ext(fi.Name())), Main: abs, Dir: filepath.Dir(abs)}, nil
+	}
+	if cfgPath == "" {
+		if cfgPath, err = config.Find(abs); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := config.Load(cfgPath, config.LoadOptions{Env: p.Env})
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		cfg.Main = abs
+	}
+	return cfg, nil
+}
+
+// environment merges the worker's vars, its .dev.vars secrets and the --var overrides, in
+// wrangler's order of precedence.
+func environment(p Project, cfg *config.Config) (map[string]any, error) {
+	env := make(map[string]any, len(cfg.Vars))
+	for k, v := range cfg.Vars {
+		env[k] = v
+	}
+	if cfg.Path != "" {
+		secrets, err := config.LoadDevVars(cfg.Dir, p.Env)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range secrets {
+			env[k] = v
+		}
+	}
+	for k, v := range p.Vars {
+		env[k] = v
+	}
+	return env, nil
+}
+
+func bundleRules(rules []config.Rule) []bundle.Rule {
+	out := make([]bundle.Rule, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, bundle.Rule{Type: r.Type, Globs: r.Globs, Fallthrough: r.Fallthrough})
+	}
+	return out
+}
+
+func configName(cfg *config.Config) string {
+	if cfg.Path != "" {
+		return filepath.Base(cfg.Path)
+	}
+	return "molt"
+}
+
+func relTo(dir, path string) string {
+	if r, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
