@@ -4,6 +4,8 @@
 //
 // CLI:  node bench/workerd.mjs prepare <exampleDir> <outDir> <port>
 //       prints the path of the written config.capnp.
+//       node bench/workerd.mjs bin
+//       prints the path of the workerd executable.
 // Lib:  import { prepare, workerdBin } from "./workerd.mjs";
 
 import { build } from "esbuild";
@@ -32,10 +34,22 @@ export function readWrangler(dir) {
   };
 }
 
-// workerdBin is the path of the workerd binary installed by bench/package.json.
+// workerdBin is the path of the workerd binary installed by bench/package.json:
+// the platform package's executable itself (so a PID is workerd's own, not a
+// node shim's), else the workerd package's bin/workerd.
 export function workerdBin() {
   const require = createRequire(join(here, "package.json"));
   const pkg = require.resolve("workerd/package.json");
+  const platform = { linux: "linux", darwin: "darwin", win32: "windows" }[process.platform];
+  const arch = { x64: "64", arm64: "arm64" }[process.arch];
+  try {
+    const req = createRequire(pkg);
+    const p = req.resolve(`@cloudflare/workerd-${platform}-${arch}/package.json`);
+    const bin = join(dirname(p), "bin", process.platform === "win32" ? "workerd.exe" : "workerd");
+    if (existsSync(bin)) return bin;
+  } catch {
+    // fall through to the wrapper
+  }
   const bin = join(dirname(pkg), "bin", "workerd");
   if (!existsSync(bin)) throw new Error(`workerd binary not found at ${bin}; run npm ci in bench/`);
   return bin;
@@ -80,8 +94,12 @@ const mainWorker :Workerd.Worker = (
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [cmd, exampleDir, outDir, port] = process.argv.slice(2);
+  if (cmd === "bin") {
+    console.log(workerdBin());
+    process.exit(0);
+  }
   if (cmd !== "prepare" || !exampleDir || !outDir || !port) {
-    console.error("usage: node bench/workerd.mjs prepare <exampleDir> <outDir> <port>");
+    console.error("usage: node bench/workerd.mjs prepare <exampleDir> <outDir> <port> | bin");
     process.exit(2);
   }
   prepare(exampleDir, outDir, Number(port)).then(

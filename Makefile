@@ -1,0 +1,35 @@
+# molt: make run serves examples/hello; make test runs everything CI runs.
+GO      ?= go
+BIN     := bin/molt
+EXAMPLE ?= examples/hello
+NPM_EXAMPLES := $(dir $(wildcard examples/*/package-lock.json))
+
+.PHONY: build run test lint bench npm clean
+
+build:
+	$(GO) build -o $(BIN) .
+
+run: build npm
+	./$(BIN) dev $(EXAMPLE)
+
+# npm ci for the examples that use npm packages (hono, itty-router).
+npm:
+	@for d in $(NPM_EXAMPLES); do \
+		if [ ! -d $$d/node_modules ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
+			echo "npm ci in $$d"; (cd $$d && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+		fi; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: npm lint
+	$(GO) test -race ./...
+
+bench: build npm
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./isolates/js/ ./runtime/...
+	bash bench/load.sh
+
+clean:
+	rm -rf bin
