@@ -120,6 +120,9 @@ var gojaUnsupported = map[string]bool{
 	"for-await":       false, // SyntaxError
 	"decorators":      false, // JS decorators (TypeScript's are always lowered)
 	"using":           false, // using declarations
+	// goja rejects public class fields named get, set or async ("set = ..."),
+	// which Hono uses; esbuild then assigns fields in the constructor.
+	"class-field": false,
 	// A classic script cannot call import(): esbuild turns it into a Promise
 	// that resolves to require(specifier) for external modules.
 	"dynamic-import": false,
