@@ -37,10 +37,7 @@ function stream(body) {
     const src = body.source;
     body.source = null;
     const bytes = typeof src === "string" ? internal.encodeUTF8(src) : src;
-    body.stream = new globalThis.ReadableStream({
-      type: "bytes",
-      start(c) { if (bytes.byteLength > 0) c.enqueue(bytes); c.close(); },
-    });
+    body.stream = streams.fromBytes(bytes);
     if (body.used) body.stream.getReader().read();
   }
   return body.stream;

@@ -91,6 +91,8 @@ function toHost(r) {
     b.used = true;
     return head.concat(typeof b.source === "string" ? 1 : 2, b.source);
   }
+  const bytes = internal.streams.fixedBytes(b.stream);
+  if (bytes) { b.stream.getReader().read(); return head.concat(2, bytes); }
   const id = internal.streams.hostOf(b.stream);
   if (id) { b.stream.getReader(); return head.concat(4, id); }
   return head.concat(3, b.stream.getReader());

@@ -263,6 +263,25 @@ function hostOf(stream) {
   return s.host && !s.disturbed && !s.reader && s.state === "readable" ? s.host : 0;
 }
 
+// fixedBytes returns the whole content of a stream that a body made from bytes or a string
+// (its .body), while nothing has read it: a Response built on such a stream (new
+// Response(res.body, res), as routers do to change headers) then still goes out with a
+// Content-Length, as in workerd, whose streams of known length keep it.
+function fixedBytes(stream) {
+  const s = stream[kState];
+  return s.bytes && !s.disturbed && !s.reader && s.state === "readable" ? s.bytes : null;
+}
+
+// fromBytes makes the stream of a body whose content is known: one chunk, then the end.
+function fromBytes(bytes) {
+  const stream = new ReadableStream({
+    type: "bytes",
+    start(c) { if (bytes.byteLength > 0) c.enqueue(bytes); c.close(); },
+  });
+  stream[kState].bytes = bytes;
+  return stream;
+}
+
 // readAll collects every chunk of stream into one Uint8Array, locking and disturbing it.
 async function readAll(stream) {
   const id = hostOf(stream);
@@ -302,6 +321,6 @@ function toBytes(chunk) {
 
 function isDisturbed(stream) { return stream[kState].disturbed; }
 
-internal.streams = { fromHost, hostOf, readAll, toBytes, isDisturbed, kState };
+internal.streams = { fromHost, fromBytes, fixedBytes, hostOf, readAll, toBytes, isDisturbed, kState };
 
 return { ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController, CountQueuingStrategy, ByteLengthQueuingStrategy };
