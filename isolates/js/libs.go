@@ -54,6 +54,16 @@ func (l *library) program() (*goja.Program, error) {
 	return l.prog, l.err
 }
 
+// precompile compiles every library in the background, once per process, so that the first
+// request to touch an API does not pay (and is not charged CPU time for) its compilation.
+var precompile = sync.OnceFunc(func() {
+	go func() {
+		for _, l := range libraries {
+			l.program()
+		}
+	}()
+})
+
 // globalIndex maps each lazily installed global name to its library, sorted for a stable order.
 var globalIndex = sync.OnceValue(func() []globalEntry {
 	var out []globalEntry

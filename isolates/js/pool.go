@@ -18,6 +18,7 @@ type Pool struct {
 // NewPool creates a pool for cfg keeping up to size isolates ready. It builds the first
 // isolate at once, so that an error in the worker's top-level code is reported here.
 func NewPool(cfg *Config, size int) (*Pool, error) {
+	precompile()
 	first, err := NewIsolate(cfg)
 	if err != nil {
 		return nil, err
