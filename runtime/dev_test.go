@@ -51,8 +51,8 @@ func eventually(t *testing.T, url, want string) {
 // version keeps serving.
 func TestDevReload(t *testing.T) {
 	dir := writeProject(t, map[string]string{
-		"wrangler.toml": "name = \"reload\"\nmain = \"src/index.js\"\ncompatibility_date = \"2026-11-01\"\n",
-		"src/index.js":  `import { greeting } from "./greeting.js"; export default { fetch() { return new Response(greeting); } };`,
+		"wrangler.toml":   "name = \"reload\"\nmain = \"src/index.js\"\ncompatibility_date = \"2026-11-01\"\n",
+		"src/index.js":    `import { greeting } from "./greeting.js"; export default { fetch() { return new Response(greeting); } };`,
 		"src/greeting.js": `export const greeting = "one";`,
 	})
 	logs := &syncBuffer{}
