@@ -152,3 +152,68 @@ func TestNavigatorPerformanceSelf(t *testing.T) {
 	}
 	runJSCases(t, cases)
 }
+
+func TestStructuredClone(t *testing.T) {
+	enhanced := func(c *Config) { c.CompatibilityFlags = []string{"enhanced_error_serialization"} }
+	cases := []jsCase{
+		{name: "primitives", body: `return [1, "s", true, null, -0].map(v => structuredClone(v)).concat([Object.is(structuredClone(-0), -0), structuredClone(undefined) === undefined, Number.isNaN(structuredClone(NaN)), structuredClone(10n) === 10n]);`,
+			want: `[1,"s",true,null,0,true,true,true,true]`},
+		{name: "plain object is a copy", body: `const o = { a: 1, b: { c: [1, 2, { d: "x" }] } }; const c = structuredClone(o); c.b.c[2].d = "y"; return [o, c, c !== o, c.b !== o.b];`,
+			want: `[{"a":1,"b":{"c":[1,2,{"d":"x"}]}},{"a":1,"b":{"c":[1,2,{"d":"y"}]}},true,true]`},
+		{name: "cycles and shared references", body: `const shared = { n: 1 }; const o = { x: shared, y: shared, arr: [shared] }; o.self = o; o.arr.push(o.arr);
+			const c = structuredClone(o); return [c.self === c, c.x === c.y, c.arr[0] === c.x, c.arr[1] === c.arr, c.x !== shared];`,
+			want: `[true,true,true,true,true]`},
+		{name: "sparse arrays and extra keys", body: `const a = [1, , 3]; a.extra = "e"; a.length = 5; const c = structuredClone(a); return [c.length, 1 in c, c.extra, Array.isArray(c)];`,
+			want: `[5,false,"e",true]`},
+		{name: "only own enumerable string keys", body: `const s = Symbol(); const o = Object.create({ inherited: 1 }); o.own = 2; o[s] = 3; Object.defineProperty(o, "hidden", { value: 4 }); const c = structuredClone(o); return [Object.keys(c), s in c, Object.getPrototypeOf(c) === Object.prototype];`,
+			want: `[["own"],false,true]`},
+		{name: "__proto__ own key stays data", body: `const o = JSON.parse('{"__proto__": {"polluted": 1}}'); const c = structuredClone(o); return [Object.getPrototypeOf(c) === Object.prototype, c.polluted === undefined, Object.keys(c)];`,
+			want: `[true,true,["__proto__"]]`},
+		{name: "class instance becomes plain object", body: `class P { constructor() { this.x = 1; } get y() { return 2; } } const c = structuredClone(new P()); return [c instanceof P, Object.getPrototypeOf(c) === Object.prototype, c];`,
+			want: `[false,true,{"x":1}]`},
+		{name: "getters run once", body: `let n = 0; const c = structuredClone({ get g() { n++; return "v"; } }); return [n, c, Object.getOwnPropertyDescriptor(c, "g").value];`,
+			want: `[1,{"g":"v"},"v"]`},
+		{name: "Date", body: `const d = new Date(1700000000000); const c = structuredClone(d); return [c instanceof Date, c !== d, c.getTime()];`,
+			want: `[true,true,1700000000000]`},
+		{name: "RegExp", body: `const r = /a+b/gi; r.lastIndex = 3; const c = structuredClone(r); return [c instanceof RegExp, c !== r, c.source, c.flags, c.lastIndex];`,
+			want: `[true,true,"a+b","gi",0]`},
+		{name: "Map and Set", body: `const k = { k: 1 }; const m = new Map([[k, "v"], ["s", k]]); const s = new Set([k, 1]); const c = structuredClone({ m, s });
+			const [ck] = c.m.keys(); return [c.m instanceof Map, c.m.size, c.m.get(ck), c.m.get("s") === ck, ck !== k, c.s instanceof Set, c.s.has(ck), c.s.has(1)];`,
+			want: `[true,2,"v",true,true,true,true,true]`},
+		{name: "ArrayBuffer and views share the cloned buffer", body: `const buf = new ArrayBuffer(8); const u8 = new Uint8Array(buf); u8.set([1, 2, 3, 4, 5, 6, 7, 8]);
+			const i16 = new Int16Array(buf, 2, 2); const dv = new DataView(buf, 4, 4);
+			const c = structuredClone({ buf, u8, i16, dv }); c.u8[2] = 99;
+			return [c.buf !== buf, c.u8.buffer === c.buf, c.i16.buffer === c.buf, c.dv.buffer === c.buf, c.i16.byteOffset, c.i16.length, c.dv.byteOffset, c.dv.byteLength, c.i16[0], u8[2], c.dv instanceof DataView, c.i16 instanceof Int16Array];`,
+			want: `[true,true,true,true,2,2,4,4,1123,3,true,true]`},
+		{name: "every typed array", body: `return [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array].map(T => { const a = new T(2); const c = structuredClone(a); return c.constructor === T && c !== a && c.length === 2; });`,
+			want: `[true,true,true,true,true,true,true,true,true,true,true]`},
+		{name: "boxed primitives", body: `const c = structuredClone([Object(1), Object("s"), Object(true), Object(5n)]); return c.map(v => [typeof v, String(v.valueOf())]);`,
+			want: `[["object","1"],["object","s"],["object","true"],["object","5"]]`},
+		{name: "errors", body: `const e = new TypeError("bad", { cause: { why: 1 } }); e.extra = 1; const c = structuredClone(e);
+			const r = structuredClone(new RangeError("r")); const x = new Error("x"); x.name = "CustomError"; const cx = structuredClone(x);
+			return [c instanceof TypeError, c !== e, c.name, c.message, c.cause, c.cause !== e.cause, c.extra, typeof c.stack, r instanceof RangeError, cx.name, cx instanceof Error, Object.keys(c)];`,
+			want: `[true,true,"TypeError","bad",{"why":1},true,null,"string",true,"Error",true,[]]`},
+		{name: "errors enhanced", mod: enhanced, body: `const e = new TypeError("bad"); e.extra = { n: 1 }; const c = structuredClone(e);
+			const x = new Error("x"); x.name = "CustomError"; const cx = structuredClone(x); const a = structuredClone(new AggregateError([], "agg"));
+			return [c instanceof TypeError, c.message, c.extra, c.extra !== e.extra, cx.name, cx.message, a instanceof AggregateError, a.message];`,
+			want: `[true,"bad",{"n":1},true,"CustomError","x",true,"agg"]`},
+		{name: "error inside object keeps identity", body: `const e = new Error("m"); const c = structuredClone({ a: e, b: e }); return c.a === c.b && c.a instanceof Error;`, want: `true`},
+		{name: "function", body: `return structuredClone(() => {});`, errName: "DataCloneError", errMsg: "() => {} could not be cloned.", dom: true},
+		{name: "nested function", body: `return structuredClone({ a: [1, function f() { return 1; }] });`, errName: "DataCloneError", errMsg: "function f() { return 1; } could not be cloned.", dom: true},
+		{name: "symbol", body: `return structuredClone(Symbol("s"));`, errName: "DataCloneError", errMsg: "Symbol(s) could not be cloned.", dom: true},
+		{name: "symbol value", body: `return structuredClone({ s: Symbol() });`, errName: "DataCloneError", errMsg: "Symbol() could not be cloned.", dom: true},
+		{name: "WeakMap", body: `return structuredClone(new WeakMap());`, errName: "DataCloneError", errMsg: "#<WeakMap> could not be cloned.", dom: true},
+		{name: "WeakSet", body: `return structuredClone(new WeakSet());`, errName: "DataCloneError", errMsg: "#<WeakSet> could not be cloned.", dom: true},
+		{name: "Promise", body: `return structuredClone(Promise.resolve());`, errName: "DataCloneError", errMsg: "#<Promise> could not be cloned.", dom: true},
+		{name: "Proxy", body: `return structuredClone(new Proxy({}, {}));`, errName: "DataCloneError", errMsg: "#<Object> could not be cloned.", dom: true},
+		{name: "no argument", body: `return structuredClone();`, errName: "TypeError", errMsg: "Failed to execute 'structuredClone' on 'ServiceWorkerGlobalScope': parameter 1 is not of type 'any'."},
+		{name: "transfer detaches", body: `const buf = new Uint8Array([1, 2, 3]).buffer; const c = structuredClone({ buf }, { transfer: [buf, buf] });
+			return [buf.byteLength, c.buf.byteLength, [...new Uint8Array(c.buf)]];`,
+			want: `[0,3,[1,2,3]]`},
+		{name: "transfer a view's buffer", body: `const u8 = new Uint8Array([7]); const c = structuredClone(u8, { transfer: [u8] }); return [u8.buffer.byteLength, c[0]];`, want: `[0,7]`},
+		{name: "transfer non-transferable", body: `return structuredClone({}, { transfer: [{}] });`, errName: "TypeError", errMsg: "Object is not transferable"},
+		{name: "clone detached buffer", body: `const buf = new ArrayBuffer(1); structuredClone(buf, { transfer: [buf] }); return structuredClone(buf);`,
+			errName: "DataCloneError", errMsg: "An ArrayBuffer is detached and could not be cloned.", dom: true},
+	}
+	runJSCases(t, cases)
+}
