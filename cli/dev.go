@@ -7,10 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,7 +55,6 @@ func devCommand() *cobra.Command {
 				}
 				up = u
 			}
-			_ = persistTo // State directory for bindings (KV, Durable Objects); see README.
 			return runDev(cmd, p, ip, port, up, wallTimeout)
 		},
 	}
@@ -96,8 +92,7 @@ func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream
 		ln.Close()
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := cmd.Context()
 	go dev.Watch(ctx)
 	srv := host.Server(addr)
 	go func() {

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is an output the command and the test read concurrently.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestVersion(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), "molt ") {
+		t.Errorf("output %q", out.String())
+	}
+}
+
+func TestDevErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing project", []string{"dev", filepath.Join(dir, "nope")}, "nope: no such file or directory"},
+		{"no configuration", []string{"dev", dir}, "looked for wrangler.json, wrangler.jsonc and wrangler.toml"},
+		{"bad --var", []string{"dev", dir, "--var", "novalue"}, "novalue"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(context.Background(), c.args, &out, &errOut); code == 0 {
+				t.Fatal("exit 0, want an error")
+			}
+			if !strings.Contains(errOut.String(), c.want) {
+				t.Errorf("stderr %q does not contain %q", errOut.String(), c.want)
+			}
+		})
+	}
+}
+
+// molt dev serves a lone entry file, logs each request with its CPU time, prints the worker's
+// console output, and stops cleanly when its context ends.
+func TestDevServesAFile(t *testing.T) {
+	dir := t.TempDir()
+	entry := filepath.Join(dir, "worker.ts")
+	src := `export default { fetch(req: Request, env: { GREETING: string }): Response {
+  console.log("handling", { path: "/hi" });
+  return new Response(env.GREETING + " from " + req.method);
+} };`
+	if err := os.WriteFile(entry, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"dev", entry, "--port", strconv.Itoa(port), "--var", "GREETING:hello"}, out, out)
+	}()
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/hi"
+	var body string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			body = string(b)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("molt dev did not serve: %v\n%s", err, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if body != "hello from GET" {
+		t.Errorf("body %q", body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("molt dev did not stop")
+	}
+	log := out.String()
+	for _, want := range []string{"Ready on http://127.0.0.1:", "GET /hi 200 wall_ms=", "cpu_ms=", "handling { path: '/hi' }"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("output lacks %q:\n%s", want, log)
+		}
+	}
+}
