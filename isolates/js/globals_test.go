@@ -197,6 +197,8 @@ func TestStructuredClone(t *testing.T) {
 			const x = new Error("x"); x.name = "CustomError"; const cx = structuredClone(x); const a = structuredClone(new AggregateError([], "agg"));
 			return [c instanceof TypeError, c.message, c.extra, c.extra !== e.extra, cx.name, cx.message, a instanceof AggregateError, a.message];`,
 			want: `[true,"bad",{"n":1},true,"CustomError","x",true,"agg"]`},
+		{name: "DOMException", body: `const e = new DOMException("m", "AbortError"); const c = structuredClone(e);
+			return [c instanceof DOMException, c !== e, c.name, c.message, c.code];`, want: `[true,true,"AbortError","m",20]`},
 		{name: "error inside object keeps identity", body: `const e = new Error("m"); const c = structuredClone({ a: e, b: e }); return c.a === c.b && c.a instanceof Error;`, want: `true`},
 		{name: "function", body: `return structuredClone(() => {});`, errName: "DataCloneError", errMsg: "() => {} could not be cloned.", dom: true},
 		{name: "nested function", body: `return structuredClone({ a: [1, function f() { return 1; }] });`, errName: "DataCloneError", errMsg: "function f() { return 1; } could not be cloned.", dom: true},

@@ -181,6 +181,14 @@ class Cloner {
   // and cause are kept) or, with enhanced_error_serialization, as workerd's host object: unknown
   // names kept, every own property but the stack copied.
   cloneError(v) {
+    // DOMException is serializable in workerd: name, message and stack survive.
+    const D = globalThis.DOMException;
+    if (typeof D === "function" && v instanceof D) {
+      const out = new D(`${v.message}`, `${v.name}`);
+      this.memory.set(v, out);
+      if (typeof v.stack === "string") defineProperty(out, "stack", hidden(v.stack));
+      return out;
+    }
     const name = `${v.name}`;
     if (natives.enhancedErrors) {
       const message = v.message;
