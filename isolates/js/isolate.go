@@ -69,6 +69,7 @@ type Isolate struct {
 
 	rejections []*goja.Promise
 	bodies     hostBodies
+	fetches    subrequests
 	// exports is the worker's module namespace (undefined for service workers), env the env
 	// object handed to its handlers, state the dispatch state of the current event.
 	exports goja.Value
@@ -190,6 +191,9 @@ func (iso *Isolate) Close() {
 	if iso.watchdog != nil {
 		iso.watchdog.Stop()
 	}
+	// Subrequests first: a response body that arrives meanwhile is then refused rather than
+	// added after the bodies are closed.
+	iso.fetches.closeAll()
 	iso.bodies.closeAll()
 }
 

@@ -39,10 +39,10 @@ class Request {
     } else if (src && input[kBody]) {
       if (B.isUsed(input[kBody])) throw new TypeError("Cannot reconstruct a Request with a used body.");
       if (method === "GET" || method === "HEAD") throw new TypeError("Request with a GET or HEAD method cannot have a body.");
+      // The body moves to the new Request as it is (a Go body stays one, bytes stay
+      // resendable); the old one is left used, as in workerd.
       body = input[kBody];
-      input[kBody] = { source: null, stream: body.stream || B.stream(body), used: false };
-      body = { source: null, stream: input[kBody].stream, used: false };
-      input[kBody].stream.getReader();
+      input[kBody] = { source: "", stream: null, used: true };
     }
     let signal = init.signal !== undefined ? init.signal : src ? src.signal : null;
     if (signal !== null && (typeof globalThis.AbortSignal !== "function" || !(signal instanceof globalThis.AbortSignal))) {

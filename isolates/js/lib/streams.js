@@ -289,7 +289,13 @@ async function readAll(stream) {
     const s = stream[kState];
     s.disturbed = true;
     const reader = stream.getReader();
-    const buf = await natives.hostReadAll(id);
+    let buf;
+    try {
+      buf = await natives.hostReadAll(id);
+    } catch (e) {
+      // A stream errored meanwhile (its fetch was aborted) fails with its own error.
+      throw s.state === "errored" ? s.storedError : e;
+    }
     closeStream(s);
     reader.releaseLock();
     return new Uint8Array(buf);
