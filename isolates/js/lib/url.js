@@ -15,6 +15,9 @@ const kOwner = Symbol("search params url");
 // str is WebIDL's ToString: a template literal, unlike String(), throws on symbols.
 const str = (v) => `${v}`;
 
+// Missing arguments convert as undefined does instead of throwing WebIDL's TypeError: checking
+// arguments.length would make goja allocate an arguments object on every call.
+
 // toUSV is WebIDL's USVString conversion for strings kept in JavaScript: lone surrogates become
 // U+FFFD, so that names compare as they will serialize. Strings handed to Go get this for free.
 const surrogate = /[\uD800-\uDFFF]/;
@@ -33,12 +36,6 @@ function toUSV(v) {
   return out;
 }
 
-function required(n, method, cls, args) {
-  if (args.length < n) {
-    throw new TypeError(`Failed to execute '${method}' on '${cls}': ${n} argument${n > 1 ? "s" : ""} required, but only ${args.length} present.`);
-  }
-}
-
 function components(self) {
   const c = self !== null && typeof self === "object" ? self[kURL] : undefined;
   if (c === undefined) throw new TypeError("Illegal invocation");
@@ -48,7 +45,6 @@ function components(self) {
 function fromComponents(c) {
   const u = Object.create(URL.prototype);
   u[kURL] = c;
-  u[kParams] = null;
   return u;
 }
 
@@ -62,23 +58,20 @@ function setAttr(self, attr, value) {
 // replaced it.
 function resetParams(self) {
   const p = self[kParams];
-  if (p !== null) p[kList] = parseQuery(self[kURL][SEARCH].slice(1));
+  if (p !== undefined) p[kList] = parseQuery(self[kURL][SEARCH].slice(1));
 }
 
 class URL {
   constructor(url, base) {
-    required(1, "constructor", "URL", arguments);
     const c = parse(str(url), base === undefined ? undefined : str(base));
     if (c === null) throw new TypeError("Invalid URL string.");
+    // kParams stays unset until searchParams is read: most URLs never need one.
     this[kURL] = c;
-    this[kParams] = null;
   }
   static canParse(url, base) {
-    required(1, "canParse", "URL", arguments);
     return canParse(str(url), base === undefined ? undefined : str(base));
   }
   static parse(url, base) {
-    required(1, "parse", "URL", arguments);
     const c = parse(str(url), base === undefined ? undefined : str(base));
     return c === null ? null : fromComponents(c);
   }
@@ -112,7 +105,7 @@ class URL {
   get searchParams() {
     components(this);
     let p = this[kParams];
-    if (p === null) {
+    if (p === undefined) {
       p = Object.create(URLSearchParams.prototype);
       p[kList] = parseQuery(this[kURL][SEARCH].slice(1));
       p[kOwner] = this;
@@ -179,13 +172,11 @@ class URLSearchParams {
   get size() { return list(this).length >> 1; }
   append(name, value) {
     const l = list(this);
-    required(2, "append", "URLSearchParams", arguments);
     l.push(toUSV(name), toUSV(value));
     update(this);
   }
   delete(name, value) {
     const l = list(this);
-    required(1, "delete", "URLSearchParams", arguments);
     const n = toUSV(name);
     const v = deleteHasValueArg && value !== undefined ? toUSV(value) : undefined;
     let w = 0;
@@ -199,21 +190,18 @@ class URLSearchParams {
   }
   get(name) {
     const l = list(this);
-    required(1, "get", "URLSearchParams", arguments);
     const n = toUSV(name);
     for (let i = 0; i < l.length; i += 2) if (l[i] === n) return l[i + 1];
     return null;
   }
   getAll(name) {
     const l = list(this);
-    required(1, "getAll", "URLSearchParams", arguments);
     const n = toUSV(name), out = [];
     for (let i = 0; i < l.length; i += 2) if (l[i] === n) out.push(l[i + 1]);
     return out;
   }
   has(name, value) {
     const l = list(this);
-    required(1, "has", "URLSearchParams", arguments);
     const n = toUSV(name);
     const v = deleteHasValueArg && value !== undefined ? toUSV(value) : undefined;
     for (let i = 0; i < l.length; i += 2) if (l[i] === n && (v === undefined || l[i + 1] === v)) return true;
@@ -221,7 +209,6 @@ class URLSearchParams {
   }
   set(name, value) {
     const l = list(this);
-    required(2, "set", "URLSearchParams", arguments);
     const n = toUSV(name), v = toUSV(value);
     let w = 0, found = false;
     for (let r = 0; r < l.length; r += 2) {
