@@ -411,3 +411,68 @@ func TestFetchAbortCancelsOriginRequest(t *testing.T) {
 		t.Fatal("the origin's request was not canceled by the abort")
 	}
 }
+
+// bigOrigin serves size bytes at any path.
+func bigOrigin(b *testing.B, size int) *httptest.Server {
+	chunk := []byte(strings.Repeat("x", 32<<10))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(size))
+		for n := size; n > 0; n -= len(chunk) {
+			w.Write(chunk[:min(n, len(chunk))])
+		}
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+func benchFront(b *testing.B, handler string, size int) {
+	up := bigOrigin(b, size)
+	s, err := Compile("worker.js", []byte(`var __molt_exports = { default: { async fetch(request, env) { `+handler+` } } };`), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		iso, err := NewIsolate(&Config{Script: s, Env: map[string]any{"UP": up.URL}})
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer iso.Close()
+		iso.Serve(w, r, Incoming{URL: "http://" + r.Host + r.URL.RequestURI(), Stop: r.Context().Done()})
+	}))
+	defer front.Close()
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := http.Get(front.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || (size > 100 && n != int64(size)) {
+			b.Fatalf("status %d, %d bytes", res.StatusCode, n)
+		}
+	}
+}
+
+// BenchmarkFetchPassThrough measures `return fetch(url)`: Go copies the body, JavaScript never
+// sees it.
+func BenchmarkFetchPassThrough(b *testing.B) { benchFront(b, `return fetch(env.UP);`, 16<<20) }
+
+// BenchmarkFetchReadInJS measures a body read whole by JavaScript and sent back.
+func BenchmarkFetchReadInJS(b *testing.B) {
+	benchFront(b, `const r = await fetch(env.UP); return new Response(await r.arrayBuffer());`, 16<<20)
+}
+
+// BenchmarkFetchStreamInJS measures a body streamed chunk by chunk through JavaScript.
+func BenchmarkFetchStreamInJS(b *testing.B) {
+	benchFront(b, `const r = await fetch(env.UP); const rd = r.body.getReader();
+		return new Response(new ReadableStream({ async pull(c) { const { value, done } = await rd.read(); if (done) c.close(); else c.enqueue(value); } }));`, 16<<20)
+}
+
+// BenchmarkFetchSmall measures a request whose worker makes one small subrequest, isolate
+// creation included.
+func BenchmarkFetchSmall(b *testing.B) {
+	benchFront(b, `const r = await fetch(env.UP); return new Response(await r.text());`, 2)
+}

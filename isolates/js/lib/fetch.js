@@ -8,7 +8,6 @@ internal.load("response");
 const Res = internal.response;
 const B = internal.body;
 const streams = internal.streams;
-const E = internal.load("events") && internal.events;
 const TypeErrorCtor = TypeError, ErrorCtor = Error;
 
 function fetch(input, init = undefined) {
@@ -37,7 +36,10 @@ function fetch(input, init = undefined) {
       else reject(kind === 0 ? new TypeErrorCtor(message) : new ErrorCtor(message));
     });
     if (signal) {
-      E.onAbort(signal, (reason) => {
+      // A signal exists only once the events library has loaded, so this costs nothing; a
+      // fetch without one does not load it.
+      internal.load("events");
+      internal.events.onAbort(signal, (reason) => {
         natives.abort(id);
         if (!settled) { settled = true; reject(reason); return; }
         if (response) errorBody(response, reason);
