@@ -1,6 +1,7 @@
 package js
 
 import (
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -338,5 +339,17 @@ func BenchmarkJSURL(b *testing.B) {
 		if _, err := f(goja.Undefined()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestURLInHandler is the line most examples start with.
+func TestURLInHandler(t *testing.T) {
+	iso := newTestIsolate(t, `var __molt_exports = { default: { fetch(req) {
+		const u = new URL(req.url);
+		return new Response(u.pathname + " " + u.searchParams.get("q") + " " + u.origin);
+	} } };`, nil)
+	_, body, err := serve(t, iso, httptest.NewRequest("GET", "/search?q=a+b", nil))
+	if err != nil || body != "/search a b http://localhost" {
+		t.Fatalf("got %q, %v", body, err)
 	}
 }

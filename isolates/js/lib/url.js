@@ -284,5 +284,4 @@ function iterate(params, kind) {
   return it;
 }
 
-internal.url = { parse: (s, base) => { const c = parse(str(s), base); return c === null ? null : fromComponents(c); } };
 return { URL, URLSearchParams };
