@@ -207,6 +207,14 @@ func TestFetch(t *testing.T) {
 			const next = reader.read();
 			c.abort();
 			try { await next; } catch (e) { return [first, e.name]; }`, want: `["first","AbortError"]`},
+		{name: "abort during a streamed request body", js: `let canceled = "not canceled"; const c = new AbortController();
+			const body = new ReadableStream({
+				pull(ctrl) { return new Promise((r) => setTimeout(() => { ctrl.enqueue(new Uint8Array([1])); r(); }, 5)); },
+				cancel(reason) { canceled = reason; },
+			});
+			setTimeout(() => c.abort("stop"), 30);
+			try { await fetch("$UP/stream-in", { method: "POST", body, signal: c.signal }); } catch (e) { return [e, canceled]; }`,
+			want: `["stop","stop"]`},
 		{name: "an aborted body cannot be read whole", js: `const c = new AbortController();
 			const r = await fetch("$UP/hang-body", { signal: c.signal });
 			const p = r.text(); setTimeout(() => c.abort(), 10);

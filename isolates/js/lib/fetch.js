@@ -41,6 +41,7 @@ function fetch(input, init = undefined) {
       internal.load("events");
       internal.events.onAbort(signal, (reason) => {
         natives.abort(id);
+        if (desc[4] === 3) desc[5].cancel(reason).catch(() => {});
         if (!settled) { settled = true; reject(reason); return; }
         if (response) errorBody(response, reason);
       });
