@@ -65,7 +65,7 @@ const n: number = 1; export default { fetch() { return new Response(text + (data
 			},
 			entry:  "src/index.ts",
 			format: Modules,
-			code:   []string{`"hello"`, `u8\.buffer\.slice`},
+			code:   []string{`"hello"`, `\.buffer\.slice\(`},
 		},
 		{
 			name: "a project rule makes .md files Text",
