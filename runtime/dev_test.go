@@ -1,37 +1,19 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/moltworker/molt/internal/testutil"
 )
 
 func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
-
-// syncBuffer is a log sink the watcher goroutine and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // eventually polls url until its body is want.
 func eventually(t *testing.T, url, want string) {
@@ -50,12 +32,12 @@ func eventually(t *testing.T, url, want string) {
 // Live reload: an edit is served after a rebuild; a build error is reported and the last good
 // version keeps serving.
 func TestDevReload(t *testing.T) {
-	dir := writeProject(t, map[string]string{
+	dir := testutil.WriteFiles(t, map[string]string{
 		"wrangler.toml":   "name = \"reload\"\nmain = \"src/index.js\"\ncompatibility_date = \"2026-11-01\"\n",
 		"src/index.js":    `import { greeting } from "./greeting.js"; export default { fetch() { return new Response(greeting); } };`,
 		"src/greeting.js": `export const greeting = "one";`,
 	})
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	host := NewHost(log)
 	dev := &Dev{Project: Project{Path: dir}, Host: host, Log: log, Poll: 20 * time.Millisecond}

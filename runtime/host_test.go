@@ -8,30 +8,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-// writeProject lays out a Workers project in a temporary directory: files maps slash-separated
-// paths to contents.
-func writeProject(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+	"github.com/moltworker/molt/internal/testutil"
+)
 
 // serveProject loads dir and serves it on a loopback port.
 func serveProject(t *testing.T, dir string, opts Options) *httptest.Server {
@@ -75,7 +59,7 @@ const spinWorker = `export default {
 // A worker stuck in an endless loop is stopped at its CPU cap with Cloudflare's error 1102,
 // and the host answers other requests while it spins.
 func TestCPULimitStopsLoopWhileHostServes(t *testing.T) {
-	dir := writeProject(t, map[string]string{
+	dir := testutil.WriteFiles(t, map[string]string{
 		"wrangler.toml": "name = \"spin\"\nmain = \"src/index.js\"\ncompatibility_date = \"2026-11-01\"\n[limits]\ncpu_ms = 1500\n",
 		"src/index.js":  spinWorker,
 	})
@@ -137,7 +121,7 @@ func rawRequest(t *testing.T, addr, head string) string {
 }
 
 func TestRequestLimits(t *testing.T) {
-	dir := writeProject(t, map[string]string{"index.js": `export default { async fetch(r) { return new Response(String((await r.arrayBuffer()).byteLength)); } };`})
+	dir := testutil.WriteFiles(t, map[string]string{"index.js": `export default { async fetch(r) { return new Response(String((await r.arrayBuffer()).byteLength)); } };`})
 	srv := serveProject(t, filepath.Join(dir, "index.js"), Options{})
 	addr := strings.TrimPrefix(srv.URL, "http://")
 
@@ -168,7 +152,7 @@ func TestRequestLimits(t *testing.T) {
 
 // Requests never share an isolate: a global set by one request is not seen by the next.
 func TestFreshIsolatePerRequest(t *testing.T) {
-	dir := writeProject(t, map[string]string{"index.js": `let n = 0;
+	dir := testutil.WriteFiles(t, map[string]string{"index.js": `let n = 0;
 export default { fetch() { globalThis.seen = (globalThis.seen || 0) + 1; n++; return new Response(n + "/" + globalThis.seen); } };`})
 	srv := serveProject(t, filepath.Join(dir, "index.js"), Options{})
 	var wg sync.WaitGroup
@@ -199,7 +183,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := writeProject(t, c.files)
+			dir := testutil.WriteFiles(t, c.files)
 			_, err := Load(Project{Path: filepath.Join(dir, c.path)}, Options{})
 			if err == nil {
 				t.Fatal("loaded; want an error")

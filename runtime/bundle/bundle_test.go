@@ -3,27 +3,13 @@ package bundle
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-)
 
-func project(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+	"github.com/moltworker/molt/internal/testutil"
+)
 
 func TestBuild(t *testing.T) {
 	cases := []struct {
@@ -100,7 +86,7 @@ const n: number = 1; export default { fetch() { return new Response(text + (data
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := project(t, c.files)
+			dir := testutil.WriteFiles(t, c.files)
 			res, err := Build(Options{Entry: filepath.Join(dir, c.entry), Dir: dir, Rules: c.rules})
 			if err != nil {
 				t.Fatal(err)
@@ -155,7 +141,7 @@ func TestBuildErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := project(t, c.files)
+			dir := testutil.WriteFiles(t, c.files)
 			_, err := Build(Options{Entry: filepath.Join(dir, c.entry), Dir: dir, Rules: c.rules})
 			if err == nil {
 				t.Fatal("built; want an error")

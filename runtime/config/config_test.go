@@ -5,23 +5,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-)
 
-// writeFiles creates files (name → content) in a new temporary directory and returns it.
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+	"github.com/moltworker/molt/internal/testutil"
+)
 
 const sampleTOML = `# A Worker with one of everything Config decodes.
 name = "my-worker"
@@ -81,7 +67,7 @@ func TestLoadFormats(t *testing.T) {
 		{"wrangler.jsonc", sampleJSONC},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			dir := writeFiles(t, map[string]string{tc.file: tc.content})
+			dir := testutil.WriteFiles(t, map[string]string{tc.file: tc.content})
 			cfg, err := Load(filepath.Join(dir, tc.file), LoadOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -124,7 +110,7 @@ func TestLoadFormats(t *testing.T) {
 }
 
 func TestLoadMinimal(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"wrangler.toml": ""})
+	dir := testutil.WriteFiles(t, map[string]string{"wrangler.toml": ""})
 	cfg, err := Load(filepath.Join(dir, "wrangler.toml"), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +122,7 @@ func TestLoadMinimal(t *testing.T) {
 }
 
 func TestLoadMainAbsolute(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"wrangler.json": `{"main": "/srv/app/../worker.js"}`})
+	dir := testutil.WriteFiles(t, map[string]string{"wrangler.json": `{"main": "/srv/app/../worker.js"}`})
 	cfg, err := Load(filepath.Join(dir, "wrangler.json"), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +133,7 @@ func TestLoadMainAbsolute(t *testing.T) {
 }
 
 func TestLoadVarsAreACopy(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"wrangler.toml": "[vars]\nA = \"a\"\n"})
+	dir := testutil.WriteFiles(t, map[string]string{"wrangler.toml": "[vars]\nA = \"a\"\n"})
 	cfg, err := Load(filepath.Join(dir, "wrangler.toml"), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +145,7 @@ func TestLoadVarsAreACopy(t *testing.T) {
 }
 
 func TestLoadUnsupportedExtension(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"wrangler.yaml": "name: x\n"})
+	dir := testutil.WriteFiles(t, map[string]string{"wrangler.yaml": "name: x\n"})
 	path := filepath.Join(dir, "wrangler.yaml")
 	_, err := Load(path, LoadOptions{})
 	want := path + ": unsupported configuration file; wrangler reads .json, .jsonc and .toml"

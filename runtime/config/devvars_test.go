@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/moltworker/molt/internal/testutil"
 )
 
 func TestLoadDevVars(t *testing.T) {
@@ -49,7 +51,7 @@ func TestLoadDevVars(t *testing.T) {
 		{"no files", nil, "staging", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := LoadDevVars(writeFiles(t, tc.files), tc.env)
+			got, err := LoadDevVars(testutil.WriteFiles(t, tc.files), tc.env)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +63,7 @@ func TestLoadDevVars(t *testing.T) {
 }
 
 func TestLoadDevVarsErrors(t *testing.T) {
-	dir := writeFiles(t, map[string]string{".dev.vars": "A=1\nB\n", ".env.local": "OK=1\nC='x\n", "sub/.dev.vars/x": ""})
+	dir := testutil.WriteFiles(t, map[string]string{".dev.vars": "A=1\nB\n", ".env.local": "OK=1\nC='x\n", "sub/.dev.vars/x": ""})
 	_, err := LoadDevVars(dir, "")
 	want := filepath.Join(dir, ".dev.vars") + ":2:2: expected = after B"
 	if err == nil || err.Error() != want {
@@ -110,7 +112,7 @@ func TestFind(t *testing.T) {
 			for _, f := range tc.files {
 				files[f] = "{}"
 			}
-			dir := writeFiles(t, files)
+			dir := testutil.WriteFiles(t, files)
 			got, err := Find(dir)
 			if err != nil || got != filepath.Join(dir, tc.want) {
 				t.Errorf("Find = %q, %v; want %s", got, err, tc.want)
@@ -118,14 +120,14 @@ func TestFind(t *testing.T) {
 		})
 	}
 
-	dir := writeFiles(t, map[string]string{"wrangler.yaml": ""})
+	dir := testutil.WriteFiles(t, map[string]string{"wrangler.yaml": ""})
 	_, err := Find(dir)
 	want := "no wrangler configuration file in " + dir + " (looked for wrangler.json, wrangler.jsonc and wrangler.toml)"
 	if !errors.Is(err, ErrNoConfig) || err.Error() != want {
 		t.Errorf("Find error = %v, want %s wrapping ErrNoConfig", err, want)
 	}
 
-	file := filepath.Join(writeFiles(t, map[string]string{"f": ""}), "f")
+	file := filepath.Join(testutil.WriteFiles(t, map[string]string{"f": ""}), "f")
 	if _, err := Find(file); err == nil || errors.Is(err, ErrNoConfig) {
 		t.Errorf("Find(a file) error = %v, want the stat error", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/moltworker/molt/internal/testutil"
 )
 
 const envTOML = `name = "w"
@@ -45,7 +47,7 @@ const envJSON = `{
 }`
 
 func TestLoadEnv(t *testing.T) {
-	dir := writeFiles(t, map[string]string{"wrangler.toml": envTOML, "wrangler.json": envJSON})
+	dir := testutil.WriteFiles(t, map[string]string{"wrangler.toml": envTOML, "wrangler.json": envJSON})
 	toml, json := filepath.Join(dir, "wrangler.toml"), filepath.Join(dir, "wrangler.json")
 	type want struct {
 		name, main, date string
@@ -122,7 +124,7 @@ func TestLoadEnv(t *testing.T) {
 }
 
 func TestLoadEnvUndefined(t *testing.T) {
-	t.Chdir(writeFiles(t, map[string]string{
+	t.Chdir(testutil.WriteFiles(t, map[string]string{
 		"wrangler.toml": envTOML,
 		"plain.toml":    "name = \"w\"\n[vars]\nA = \"top\"\n",
 	}))
@@ -144,7 +146,7 @@ func TestLoadEnvUndefined(t *testing.T) {
 }
 
 func TestLoadWarnings(t *testing.T) {
-	t.Chdir(writeFiles(t, map[string]string{
+	t.Chdir(testutil.WriteFiles(t, map[string]string{
 		"wrangler.toml": `name = "w"
 fo = 1
 workers_dev = false

@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"testing"
+
+	"github.com/moltworker/molt/internal/testutil"
 )
 
 func TestLoadErrors(t *testing.T) {
@@ -95,7 +97,7 @@ func TestLoadErrors(t *testing.T) {
 			`wrangler.jsonc:1:38: "main" must be a string, got number 1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Chdir(writeFiles(t, map[string]string{tc.file: tc.content}))
+			t.Chdir(testutil.WriteFiles(t, map[string]string{tc.file: tc.content}))
 			_, err := Load(tc.file, LoadOptions{Env: tc.env})
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("Load error:\n got %v\nwant %s", err, tc.want)
@@ -109,7 +111,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestLoadErrorsJoined(t *testing.T) {
-	t.Chdir(writeFiles(t, map[string]string{"wrangler.toml": "main = 1\ncompatibility_flags = \"x\"\n"}))
+	t.Chdir(testutil.WriteFiles(t, map[string]string{"wrangler.toml": "main = 1\ncompatibility_flags = \"x\"\n"}))
 	_, err := Load("wrangler.toml", LoadOptions{})
 	want := "wrangler.toml:1:8: \"main\" must be a string, got number 1\n" +
 		"wrangler.toml:2:23: \"compatibility_flags\" must be an array of strings, got string \"x\""
