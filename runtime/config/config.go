@@ -39,6 +39,8 @@ type Config struct {
 	Limits Limits
 	// Rules are the module rules of `rules`, in order.
 	Rules []Rule
+	// KVNamespaces are the Workers KV bindings of kv_namespaces, in order.
+	KVNamespaces []KVNamespace
 
 	// Raw is the effective configuration after environment selection: every key wrangler
 	// knows, with its value as written (integers as float64, like encoding/json), top-level
@@ -103,6 +105,7 @@ func Load(path string, opts LoadOptions) (*Config, error) {
 	cfg.Vars = r.vars()
 	cfg.Limits = r.limits()
 	cfg.Rules = r.rules()
+	cfg.KVNamespaces = r.kvNamespaces()
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}

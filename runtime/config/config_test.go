@@ -88,6 +88,7 @@ func TestLoadFormats(t *testing.T) {
 				Vars:               vars,
 				Limits:             Limits{CPUMs: 50},
 				Rules:              []Rule{{Type: "Text", Globs: []string{"**/*.md"}, Fallthrough: true}},
+				KVNamespaces:       []KVNamespace{{Binding: "KV", ID: "abc"}},
 				Raw: map[string]any{
 					"name":                "my-worker",
 					"main":                "src/index.js",
