@@ -121,11 +121,10 @@ func NewIsolate(cfg *Config) (*Isolate, error) {
 // bootstrap prepares the global scope that is not a lazily loaded library: code generation is
 // refused unless allowed, as on Workers.
 func (iso *Isolate) bootstrap() error {
-	if iso.cfg.flag("molt_allow_eval") {
-		return nil
+	if !iso.cfg.flag("molt_allow_eval") {
+		iso.refuseCodegen()
 	}
-	_, err := iso.vm.RunProgram(noCodegenProgram())
-	return err
+	return nil
 }
 
 // CPUTime is the time this isolate has spent running JavaScript so far.
