@@ -63,6 +63,11 @@ if (natives.hasSubtle) {
     get() { check(this); if (subtle === undefined) subtle = internal.load("subtle").subtle; return subtle; },
     enumerable: true, configurable: true,
   });
+  // workerd's nested type crypto.DigestStream comes with SubtleCrypto.
+  Object.defineProperty(Crypto.prototype, "DigestStream", {
+    get() { return internal.load("subtle").DigestStream; },
+    enumerable: false, configurable: true,
+  });
 }
 
 return { Crypto, crypto: new Crypto(constructing) };
