@@ -1,8 +1,22 @@
 package js
 
 import (
+	"reflect"
+
 	"github.com/dop251/goja"
 )
+
+// Bindings reach env as Go values in Config.Env (a *kv.Namespace, later a Durable Object
+// namespace, a Vectorize index...). Each binding kind registers an adapter for its Go type
+// beside its JavaScript library, and toJS looks the type up, so env.go never lists the kinds
+// and the binding packages never see goja.
+var bindingAdapters = map[reflect.Type]func(iso *Isolate, v any) goja.Value{}
+
+// registerBinding makes fn build the JavaScript object of every env value of type T; called
+// from init functions.
+func registerBinding[T any](fn func(iso *Isolate, v T) goja.Value) {
+	bindingAdapters[reflect.TypeFor[T]()] = func(iso *Isolate, v any) goja.Value { return fn(iso, v.(T)) }
+}
 
 // envValue returns the env object of module workers, built once per isolate.
 func (iso *Isolate) envValue() goja.Value {
@@ -37,6 +51,9 @@ func (iso *Isolate) toJS(v any) goja.Value {
 	case goja.Value:
 		return x
 	default:
+		if adapt := bindingAdapters[reflect.TypeOf(v)]; adapt != nil {
+			return adapt(iso, v)
+		}
 		return iso.vm.ToValue(x)
 	}
 }
