@@ -122,7 +122,9 @@ func TestKVFromJS(t *testing.T) {
 	}
 	defer store.Close()
 	srv := frontServer(t, kvWorker, map[string]any{"KV": kv.NewNamespace(store, "test-ns"), "LIST": kv.NewNamespace(store, "list-ns")})
-	e := func(name, msg string) string { return `{"error":[` + mustJSONString(name) + `,` + mustJSONString(msg) + `]}` }
+	e := func(name, msg string) string {
+		return `{"error":[` + mustJSONString(name) + `,` + mustJSONString(msg) + `]}`
+	}
 	for _, tc := range []struct{ name, want string }{
 		{"text", `{"ok":["hello ✓","hello ✓","hello ✓"]}`},
 		{"missing", `{"ok":[null,null,null,{"value":null,"metadata":null,"cacheStatus":null}]}`},
