@@ -4,7 +4,7 @@ BIN     := bin/molt
 EXAMPLE ?= examples/hello
 NPM_EXAMPLES := $(dir $(wildcard examples/*/package-lock.json))
 
-.PHONY: build run test lint bench npm clean
+.PHONY: build run test lint bench npm clean kernels
 
 build:
 	$(GO) build -o $(BIN) .
@@ -30,6 +30,13 @@ test: npm lint
 bench: build npm
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./isolates/js/ ./runtime/...
 	bash bench/load.sh
+
+# Rebuild kernels/*.wasm from kernels/c (clang and lld from Debian, installed
+# when missing). go test ./kernels/ checks the committed files are up to date.
+kernels:
+	@command -v clang >/dev/null && command -v wasm-ld >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq clang lld)
+	bash kernels/build.sh
 
 clean:
 	rm -rf bin

@@ -1,0 +1,160 @@
+// Dense f32 and f16 linear algebra. Weight matrices are row-major with the
+// reduction dimension contiguous (GGUF's ne0), so every product is a set of
+// dot products between rows: y = W x and C = A W^T.
+#include "common.h"
+
+// dot_f32 reads 64 bytes per base per iteration: wazero checks each base
+// address once and the constant offsets ride along for free.
+static inline float dot_f32(const float *a, const float *b, int n) {
+  int i = 0;
+  float s = 0.0f;
+#ifdef __wasm_simd128__
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + i + 4), wasm_v128_load(b + i + 4)));
+    s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(a + i + 8), wasm_v128_load(b + i + 8)));
+    s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(a + i + 12), wasm_v128_load(b + i + 12)));
+  }
+  for (; i + 4 <= n; i += 4)
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
+#endif
+  for (; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+// matvec_f32: y[r] = dot(w[r,:], x) for r < rows.
+EXPORT(matvec_f32)
+void matvec_f32(const float *w, const float *x, float *y, int rows, int cols) {
+  for (int r = 0; r < rows; r++) y[r] = dot_f32(w + (size_t)r * cols, x, cols);
+}
+
+#ifdef __wasm_simd128__
+// tile_2x4 computes the 2x4 block c[i][j] = dot(a_i, b_j) with eight vector
+// accumulators; twelve live vectors is what wazero's 16 XMM registers allow.
+static inline void tile_2x4(const float *a0, const float *a1, const float *b0, const float *b1,
+                            const float *b2, const float *b3, int k, float *c0, float *c1) {
+  v128_t z = wasm_f32x4_splat(0.0f);
+  v128_t c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+  int p = 0;
+  for (; p + 8 <= k; p += 8) {
+    v128_t x0 = wasm_v128_load(a0 + p), x1 = wasm_v128_load(a1 + p);
+    v128_t y = wasm_v128_load(b0 + p);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, y));
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, y));
+    y = wasm_v128_load(b1 + p);
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, y));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, y));
+    y = wasm_v128_load(b2 + p);
+    c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(x0, y));
+    c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(x1, y));
+    y = wasm_v128_load(b3 + p);
+    c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(x0, y));
+    c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(x1, y));
+    x0 = wasm_v128_load(a0 + p + 4), x1 = wasm_v128_load(a1 + p + 4);
+    y = wasm_v128_load(b0 + p + 4);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, y));
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, y));
+    y = wasm_v128_load(b1 + p + 4);
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, y));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, y));
+    y = wasm_v128_load(b2 + p + 4);
+    c02 = wasm_f32x4_add(c02, wasm_f32x4_mul(x0, y));
+    c12 = wasm_f32x4_add(c12, wasm_f32x4_mul(x1, y));
+    y = wasm_v128_load(b3 + p + 4);
+    c03 = wasm_f32x4_add(c03, wasm_f32x4_mul(x0, y));
+    c13 = wasm_f32x4_add(c13, wasm_f32x4_mul(x1, y));
+  }
+  float s00 = hsum(c00), s01 = hsum(c01), s02 = hsum(c02), s03 = hsum(c03);
+  float s10 = hsum(c10), s11 = hsum(c11), s12 = hsum(c12), s13 = hsum(c13);
+  for (; p < k; p++) {
+    s00 += a0[p] * b0[p], s01 += a0[p] * b1[p], s02 += a0[p] * b2[p], s03 += a0[p] * b3[p];
+    s10 += a1[p] * b0[p], s11 += a1[p] * b1[p], s12 += a1[p] * b2[p], s13 += a1[p] * b3[p];
+  }
+  c0[0] = s00, c0[1] = s01, c0[2] = s02, c0[3] = s03;
+  c1[0] = s10, c1[1] = s11, c1[2] = s12, c1[3] = s13;
+}
+#endif
+
+// MB is the number of A rows kept hot while a group of four B rows sweeps
+// over them: 64 rows of a 512-wide A are 128 KiB, well inside L2.
+#define MB 64
+
+// gemm_nt is the shared core: c[i*ldc + j] = dot(a[i,:], b[j,:]).
+static void gemm_nt(const float *a, const float *b, float *c, int m, int n, int k, int ldc) {
+  for (int i0 = 0; i0 < m; i0 += MB) {
+    int i1 = i0 + MB < m ? i0 + MB : m;
+    int j = 0;
+#ifdef __wasm_simd128__
+    for (; j + 4 <= n; j += 4) {
+      const float *b0 = b + (size_t)j * k;
+      int i = i0;
+      for (; i + 2 <= i1; i += 2) {
+        const float *a0 = a + (size_t)i * k;
+        tile_2x4(a0, a0 + k, b0, b0 + k, b0 + 2 * k, b0 + 3 * k, k, c + (size_t)i * ldc + j,
+                 c + (size_t)(i + 1) * ldc + j);
+      }
+      for (; i < i1; i++)
+        for (int jj = j; jj < j + 4; jj++)
+          c[(size_t)i * ldc + jj] = dot_f32(a + (size_t)i * k, b + (size_t)jj * k, k);
+    }
+#endif
+    for (; j < n; j++)
+      for (int i = i0; i < i1; i++)
+        c[(size_t)i * ldc + j] = dot_f32(a + (size_t)i * k, b + (size_t)j * k, k);
+  }
+}
+
+// matmul_f32: c[m,n] = a[m,k] * b[n,k]^T (b holds one output per row, as
+// weights do).
+EXPORT(matmul_f32)
+void matmul_f32(const float *a, const float *b, float *c, int m, int n, int k) {
+  gemm_nt(a, b, c, m, n, k, n);
+}
+
+static inline float dot_f16(const uint16_t *w, const float *x, int n) {
+  int i = 0;
+  float s = 0.0f;
+#ifdef __wasm_simd128__
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(f16x4_to_f32x4(w + i), wasm_v128_load(x + i)));
+    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(f16x4_to_f32x4(w + i + 4), wasm_v128_load(x + i + 4)));
+    s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(f16x4_to_f32x4(w + i + 8), wasm_v128_load(x + i + 8)));
+    s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(f16x4_to_f32x4(w + i + 12), wasm_v128_load(x + i + 12)));
+  }
+  s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
+#endif
+  for (; i < n; i++) s += f16_to_f32(w[i]) * x[i];
+  return s;
+}
+
+// matvec_f16: y[r] = dot(w[r,:], x) with w in IEEE half precision. x stays
+// f32 (llama.cpp rounds it to f16 first; keeping it is slightly more exact).
+EXPORT(matvec_f16)
+void matvec_f16(const uint16_t *w, const float *x, float *y, int rows, int cols) {
+  for (int r = 0; r < rows; r++) y[r] = dot_f16(w + (size_t)r * cols, x, cols);
+}
+
+// f16_to_f32_row widens n halves.
+EXPORT(f16_to_f32_row)
+void f16_to_f32_row(const uint16_t *h, float *out, int n) {
+  int i = 0;
+#ifdef __wasm_simd128__
+  for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, f16x4_to_f32x4(h + i));
+#endif
+  for (; i < n; i++) out[i] = f16_to_f32(h[i]);
+}
+
+// matmul_f16: c[m,n] = a[m,k] * w[n,k]^T with w in f16. Four weight rows at a
+// time are widened into scratch (4*k floats) and run through the f32 core,
+// so the conversion is paid once per weight row, not once per product.
+EXPORT(matmul_f16)
+void matmul_f16(const float *a, const uint16_t *w, float *c, int m, int n, int k, float *scratch) {
+  for (int j = 0; j < n; j += 4) {
+    int nb = n - j < 4 ? n - j : 4;
+    f16_to_f32_row(w + (size_t)j * k, scratch, nb * k);
+    gemm_nt(a, scratch, c + j, m, nb, k, n);
+  }
+}
