@@ -55,7 +55,7 @@ func devCommand() *cobra.Command {
 				}
 				up = u
 			}
-			return runDev(cmd, p, ip, port, up, wallTimeout)
+			return runDev(cmd, p, ip, port, up, wallTimeout, persistTo)
 		},
 	}
 	f := cmd.Flags()
@@ -63,7 +63,7 @@ func devCommand() *cobra.Command {
 	f.StringVar(&ip, "ip", "127.0.0.1", "IP address to listen on")
 	f.StringVarP(&cfgPath, "config", "c", "", "path to the wrangler configuration file")
 	f.StringArrayVar(&vars, "var", nil, "a variable KEY:VALUE for the worker's env (repeatable)")
-	f.StringVar(&persistTo, "persist-to", ".molt/state", "directory for local binding state")
+	f.StringVar(&persistTo, "persist-to", "", "directory for local binding state (default .molt/state in the project)")
 	f.StringVar(&compatDate, "compatibility-date", "", "compatibility date (overrides the configuration)")
 	f.StringVarP(&env, "env", "e", "", "environment to use from the configuration ([env.NAME])")
 	f.StringVar(&upstream, "upstream", "", "origin to forward requests to when the worker calls passThroughOnException and fails")
@@ -71,7 +71,7 @@ func devCommand() *cobra.Command {
 	return cmd
 }
 
-func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream *url.URL, wall time.Duration) error {
+func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream *url.URL, wall time.Duration, persistTo string) error {
 	out := cmd.ErrOrStderr()
 	log := slog.New(newLineHandler(out))
 	host := runtime.NewHost(log)
@@ -79,7 +79,7 @@ func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream
 	host.Upstream = upstream
 	dev := &runtime.Dev{
 		Project: p,
-		Options: runtime.Options{Console: consoleTo(out), WallLimit: wall},
+		Options: runtime.Options{Console: consoleTo(out), WallLimit: wall, PersistTo: persistTo},
 		Host:    host,
 		Log:     log,
 	}

@@ -118,7 +118,8 @@ func runSpec(t *testing.T, dir string) {
 		p.Vars[k] = strings.ReplaceAll(v, "{{upstream}}", upstream.URL)
 	}
 	logs := &consoleLog{}
-	w, err := runtime.Load(p, runtime.Options{Console: logs, CPULimit: time.Duration(s.CPUMs) * time.Millisecond})
+	// Each example gets fresh binding state, so that specs do not depend on earlier runs.
+	w, err := runtime.Load(p, runtime.Options{Console: logs, CPULimit: time.Duration(s.CPUMs) * time.Millisecond, PersistTo: t.TempDir()})
 	if s.LoadError != "" {
 		if err == nil {
 			t.Fatalf("project loaded; want an error matching %q", s.LoadError)

@@ -64,6 +64,8 @@ type Worker struct {
 	Limits Limits
 
 	pool *js.Pool
+	// release lets go of the binding state (the KV store) this version holds.
+	release func()
 }
 
 // Options are the host-side settings a Worker is built with.
@@ -76,6 +78,9 @@ type Options struct {
 	WallLimit time.Duration
 	// CPULimit, when not zero, overrides the configuration's limits.cpu_ms.
 	CPULimit time.Duration
+	// PersistTo is the directory of local binding state (--persist-to); "" means
+	// DefaultStateDir in the project.
+	PersistTo string
 }
 
 // Load reads, bundles and compiles the project into a Worker.
@@ -100,6 +105,10 @@ func Load(p Project, opts Options) (*Worker, error) {
 		return nil, err
 	}
 	env, err := environment(p, cfg)
+	if err != nil {
+		return nil, err
+	}
+	release, err := kvBindings(cfg, opts.PersistTo, env)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +145,7 @@ func Load(p Project, opts Options) (*Worker, error) {
 		ServiceWorker:      res.Format == bundle.ServiceWorker,
 	}, size)
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("%s: the worker's top-level code failed: %w", relTo(cfg.Dir, cfg.Main), err)
 	}
 	inputs := append([]string{}, res.Inputs...)
@@ -143,11 +153,15 @@ func Load(p Project, opts Options) (*Worker, error) {
 		inputs = append(inputs, cfg.Path)
 	}
 	inputs = append(inputs, filepath.Join(cfg.Dir, ".dev.vars"))
-	return &Worker{Name: cfg.Name, Version: versions.Add(1), Inputs: inputs, Warnings: warnings, Limits: limits, pool: pool}, nil
+	return &Worker{Name: cfg.Name, Version: versions.Add(1), Inputs: inputs, Warnings: warnings, Limits: limits, pool: pool, release: release}, nil
 }
 
-// Close stops preparing isolates for this version; requests in flight finish.
-func (w *Worker) Close() { w.pool.Close() }
+// Close stops preparing isolates for this version and lets go of its binding state; requests
+// in flight finish.
+func (w *Worker) Close() {
+	w.pool.Close()
+	w.release()
+}
 
 // loadConfig reads the project's wrangler configuration, or makes one for a lone entry file.
 func loadConfig(p Project) (*config.Config, error) {
