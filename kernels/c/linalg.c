@@ -77,6 +77,24 @@ static inline void tile_2x4(const float *a0, const float *a1, const float *b0, c
 }
 #endif
 
+// dot_tile is one product of tile_2x4 alone, summed in the same order, so
+// that an output's value does not depend on whether it fell in a full tile
+// (results stay identical however a Pool splits the rows).
+static inline float dot_tile(const float *a, const float *b, int k) {
+  int p = 0;
+  float s = 0.0f;
+#ifdef __wasm_simd128__
+  v128_t c = wasm_f32x4_splat(0.0f);
+  for (; p + 8 <= k; p += 8) {
+    c = wasm_f32x4_add(c, wasm_f32x4_mul(wasm_v128_load(a + p), wasm_v128_load(b + p)));
+    c = wasm_f32x4_add(c, wasm_f32x4_mul(wasm_v128_load(a + p + 4), wasm_v128_load(b + p + 4)));
+  }
+  s = hsum(c);
+#endif
+  for (; p < k; p++) s += a[p] * b[p];
+  return s;
+}
+
 // MB is the number of A rows kept hot while a group of four B rows sweeps
 // over them: 64 rows of a 512-wide A are 128 KiB, well inside L2.
 #define MB 64
@@ -97,12 +115,12 @@ static void gemm_nt(const float *a, const float *b, float *c, int m, int n, int 
       }
       for (; i < i1; i++)
         for (int jj = j; jj < j + 4; jj++)
-          c[(size_t)i * ldc + jj] = dot_f32(a + (size_t)i * k, b + (size_t)jj * k, k);
+          c[(size_t)i * ldc + jj] = dot_tile(a + (size_t)i * k, b + (size_t)jj * k, k);
     }
 #endif
     for (; j < n; j++)
       for (int i = i0; i < i1; i++)
-        c[(size_t)i * ldc + j] = dot_f32(a + (size_t)i * k, b + (size_t)j * k, k);
+        c[(size_t)i * ldc + j] = dot_tile(a + (size_t)i * k, b + (size_t)j * k, k);
   }
 }
 

@@ -1,0 +1,251 @@
+package kernels
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Pool uses several cores for matrix products. Each of its instances owns a
+// slice of the rows of every large Matrix uploaded to it, so a product runs
+// as one kernel call per instance on its own goroutine, with no memory
+// shared between instances: the input vector is copied into each (a few
+// hundred nanoseconds for 4096 floats), each writes its own rows of the
+// output. One shared memory imported by every instance would save those
+// copies but needs wazero's experimental threads feature; weights dominate
+// the bytes moved, and they are never copied after Upload.
+//
+// A Pool runs one operation at a time; concurrent callers wait their turn.
+type Pool struct {
+	mu    sync.Mutex
+	insts []*Instance
+	jobs  []chan *job // jobs[i] feeds the goroutine that drives insts[i], i >= 1
+	job   []job       // reused per instance so a call allocates nothing
+	wg    sync.WaitGroup
+	// SplitBytes is the matrix size from which Upload splits rows across
+	// instances; smaller matrices stay on one instance, where a product costs
+	// less than waking another goroutine.
+	SplitBytes int
+}
+
+type job struct {
+	m    *Matrix
+	part *part
+	x, y []float32
+	n    int // rows of x (1 for MatVec)
+	err  error
+}
+
+// NewPool starts n instances of build b (n <= 0: one per GOMAXPROCS).
+func NewPool(b Build, n int) (*Pool, error) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	p := &Pool{SplitBytes: 256 << 10, job: make([]job, n)}
+	for i := 0; i < n; i++ {
+		in, err := NewInstance(b)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		p.insts = append(p.insts, in)
+		if i > 0 {
+			ch := make(chan *job)
+			p.jobs = append(p.jobs, ch)
+			go p.work(in, ch)
+		}
+	}
+	return p, nil
+}
+
+func (p *Pool) work(in *Instance, ch chan *job) {
+	for j := range ch {
+		j.err = j.run(in)
+		p.wg.Done()
+	}
+}
+
+// Close stops the pool's goroutines and frees its instances.
+func (p *Pool) Close() error {
+	for _, ch := range p.jobs {
+		close(ch)
+	}
+	p.jobs = nil
+	for _, in := range p.insts {
+		in.Close()
+	}
+	p.insts = nil
+	return nil
+}
+
+// Size is the number of instances (cores) in the pool.
+func (p *Pool) Size() int { return len(p.insts) }
+
+// Do runs f on the pool's first instance while holding the pool, for the
+// row operations (norms, softmax, attention) that are not split.
+func (p *Pool) Do(f func(in *Instance) error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return f(p.insts[0])
+}
+
+// Matrix is a weight matrix resident in a Pool: Rows outputs of Cols inputs,
+// in GGUF layout, split by rows over the pool's instances.
+type Matrix struct {
+	pool       *Pool
+	Type       Type
+	Rows, Cols int
+	parts      []part
+}
+
+type part struct {
+	inst       int
+	row0, rows int
+	w          Buf
+}
+
+// Upload copies a rows×cols matrix of type t (raw GGUF bytes) into the pool.
+func (p *Pool) Upload(t Type, rows, cols int, data []byte) (*Matrix, error) {
+	rb, err := t.RowBytes(cols)
+	if err != nil {
+		return nil, err
+	}
+	if rows <= 0 || len(data) != rows*rb {
+		return nil, fmt.Errorf("kernels: %v matrix %dx%d needs %d bytes, got %d", t, rows, cols, rows*rb, len(data))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := &Matrix{pool: p, Type: t, Rows: rows, Cols: cols}
+	n := len(p.insts)
+	if len(data) < p.SplitBytes || rows < n {
+		n = 1
+	}
+	for i, row0 := 0, 0; i < n; i++ {
+		pr := (rows - row0) / (n - i)
+		inst := i
+		if n == 1 {
+			inst = p.leastUsed()
+		}
+		w, err := p.insts[inst].PutBytes(data[row0*rb : (row0+pr)*rb])
+		if err != nil {
+			return nil, fmt.Errorf("kernels: uploading %v matrix %dx%d: %w", t, rows, cols, err)
+		}
+		m.parts = append(m.parts, part{inst: inst, row0: row0, rows: pr, w: w})
+		row0 += pr
+	}
+	return m, nil
+}
+
+func (p *Pool) leastUsed() int {
+	best := 0
+	for i, in := range p.insts {
+		if in.InUse() < p.insts[best].InUse() {
+			best = i
+		}
+	}
+	return best
+}
+
+// MatVec computes y = M·x (len(x) = Cols, len(y) = Rows). Q8_0 and Q4_0
+// matrices quantize x to Q8_0 first, as llama.cpp does.
+func (m *Matrix) MatVec(y, x []float32) error {
+	if len(x) != m.Cols || len(y) != m.Rows {
+		return fmt.Errorf("kernels: MatVec of a %dx%d matrix with x of %d and y of %d", m.Rows, m.Cols, len(x), len(y))
+	}
+	return m.run(y, x, 1)
+}
+
+// MatMul computes y = x·Mᵀ for n rows of x (n×Cols) into y (n×Rows): the
+// same as n MatVecs, with each weight row read once per batch.
+func (m *Matrix) MatMul(y, x []float32, n int) error {
+	if n <= 0 || len(x) != n*m.Cols || len(y) != n*m.Rows {
+		return fmt.Errorf("kernels: MatMul of a %dx%d matrix with %d rows: x has %d values, y %d", m.Rows, m.Cols, n, len(x), len(y))
+	}
+	return m.run(y, x, n)
+}
+
+func (m *Matrix) run(y, x []float32, n int) error {
+	p := m.pool
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.insts == nil {
+		return fmt.Errorf("kernels: pool is closed")
+	}
+	// Parts beyond the first go to their instances' goroutines; the first
+	// runs here. Every part has its own instance, so none share memory.
+	for i := 1; i < len(m.parts); i++ {
+		pt := &m.parts[i]
+		j := &p.job[pt.inst]
+		*j = job{m: m, part: pt, x: x, y: y, n: n}
+		p.wg.Add(1)
+		p.jobs[pt.inst-1] <- j
+	}
+	j := &p.job[m.parts[0].inst]
+	*j = job{m: m, part: &m.parts[0], x: x, y: y, n: n}
+	err := j.run(p.insts[m.parts[0].inst])
+	p.wg.Wait()
+	for i := 1; i < len(m.parts) && err == nil; i++ {
+		err = p.job[m.parts[i].inst].err
+	}
+	return err
+}
+
+// run computes the part's rows of y on instance in, using scratch space
+// above the resident weights and releasing it after.
+func (j *job) run(in *Instance) error {
+	m, pt, n := j.m, j.part, j.n
+	mark := in.Mark()
+	defer in.Release(mark)
+	xb, err := in.Put(j.x)
+	if err != nil {
+		return err
+	}
+	out, err := in.Alloc(4 * n * pt.rows)
+	if err != nil {
+		return err
+	}
+	switch m.Type {
+	case F32:
+		if n == 1 {
+			err = in.MatVecF32(pt.w, xb, out, pt.rows, m.Cols)
+		} else {
+			err = in.MatMulF32(xb, pt.w, out, n, pt.rows, m.Cols)
+		}
+	case F16:
+		if n == 1 {
+			err = in.MatVecF16(pt.w, xb, out, pt.rows, m.Cols)
+		} else {
+			var scratch Buf
+			if scratch, err = in.Alloc(16 * m.Cols); err == nil {
+				err = in.MatMulF16(xb, pt.w, out, scratch, n, pt.rows, m.Cols)
+			}
+		}
+	case Q8_0, Q4_0:
+		var q Buf
+		if q, err = in.Alloc(n * Q8Bytes(m.Cols)); err != nil {
+			return err
+		}
+		if err = in.QuantizeQ8_0(xb, q, n*m.Cols); err != nil {
+			return err
+		}
+		switch {
+		case m.Type == Q8_0 && n == 1:
+			err = in.MatVecQ8_0(pt.w, q, out, pt.rows, m.Cols)
+		case m.Type == Q8_0:
+			err = in.MatMulQ8_0(pt.w, q, out, n, pt.rows, m.Cols)
+		case n == 1:
+			err = in.MatVecQ4_0(pt.w, q, out, pt.rows, m.Cols)
+		default:
+			err = in.MatMulQ4_0(pt.w, q, out, n, pt.rows, m.Cols)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	// The output view is taken after the last Alloc, so it is current.
+	res := in.Float32s(out)
+	for i := 0; i < n; i++ {
+		copy(j.y[i*m.Rows+pt.row0:i*m.Rows+pt.row0+pt.rows], res[i*pt.rows:(i+1)*pt.rows])
+	}
+	return nil
+}
