@@ -89,3 +89,7 @@ func kvBindings(cfg *config.Config, persistTo string, env map[string]any) (relea
 	}
 	return release, nil
 }
+
+// ProjectConfig reads a project's configuration as Load does, for commands that act on its
+// bindings without running it (molt kv).
+func ProjectConfig(p Project) (*config.Config, error) { return loadConfig(p) }
