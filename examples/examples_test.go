@@ -143,6 +143,9 @@ func runSpec(t *testing.T, dir string) {
 	}
 }
 
+// specClient does not follow redirects: a spec states the response the worker gives.
+var specClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func runStep(t *testing.T, base string, c step, logs *consoleLog) {
 	method := c.Request.Method
 	if method == "" {
@@ -159,7 +162,7 @@ func runStep(t *testing.T, base string, c step, logs *consoleLog) {
 	for k, v := range c.Request.Headers {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := specClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
