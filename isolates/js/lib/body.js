@@ -1,9 +1,24 @@
 // The Body mixin of Request and Response. A body starts as its source (a string, bytes, a Go
 // body or a stream) and becomes a ReadableStream only when JavaScript asks for .body, so that
 // the common cases (return new Response("text"), await request.json()) never build a stream.
-internal.load("encoding");
-const streams = internal.load("streams") && internal.streams;
 const kBody = Symbol("body");
+
+// The streams and encoding libraries load on first need: a body given and read as a string
+// (new Response("text"), the common case) needs neither, and loading them used to be most of
+// the set-up of a request.
+let S = null;
+function streams() {
+  if (S === null) { internal.load("streams"); S = internal.streams; }
+  return S;
+}
+function encodeUTF8(s) {
+  if (!internal.encodeUTF8) internal.load("encoding");
+  return internal.encodeUTF8(s);
+}
+function decodeUTF8(u8) {
+  if (!internal.decodeUTF8) internal.load("encoding");
+  return internal.decodeUTF8(u8);
+}
 
 const usedMessage = "Body has already been used. It can only be used once. Use tee() first if you need to read it twice.";
 
@@ -13,8 +28,9 @@ function extract(init) {
   if (typeof init === "string") return { body: { source: init, stream: null, used: false, length: -1 }, type: "text/plain;charset=UTF-8" };
   if (init instanceof ArrayBuffer) return { body: { source: new Uint8Array(init.slice(0)), stream: null, used: false }, type: null };
   if (ArrayBuffer.isView(init)) return { body: { source: new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength)), stream: null, used: false }, type: null };
-  if (init instanceof globalThis.ReadableStream) {
-    if (init.locked || streams.isDisturbed(init)) throw new TypeError("This ReadableStream is disturbed (has already been read from), and cannot be used as a body.");
+  // No ReadableStream exists before the streams library has loaded.
+  if (internal.streams && init instanceof globalThis.ReadableStream) {
+    if (init.locked || streams().isDisturbed(init)) throw new TypeError("This ReadableStream is disturbed (has already been read from), and cannot be used as a body.");
     return { body: { source: null, stream: init, used: false }, type: null };
   }
   for (const ext of internal.bodyExtractors || []) {
@@ -28,7 +44,7 @@ function extract(init) {
 }
 
 function fromHost(id) {
-  return { source: null, stream: streams.fromHost(id), used: false };
+  return { source: null, stream: streams().fromHost(id), used: false };
 }
 
 function stream(body) {
@@ -36,8 +52,8 @@ function stream(body) {
   if (!body.stream) {
     const src = body.source;
     body.source = null;
-    const bytes = typeof src === "string" ? internal.encodeUTF8(src) : src;
-    body.stream = streams.fromBytes(bytes);
+    const bytes = typeof src === "string" ? encodeUTF8(src) : src;
+    body.stream = streams().fromBytes(bytes);
     if (body.used) body.stream.getReader().read();
   }
   return body.stream;
@@ -45,7 +61,7 @@ function stream(body) {
 
 function isUsed(body) {
   if (!body) return false;
-  if (body.stream) return streams.isDisturbed(body.stream);
+  if (body.stream) return streams().isDisturbed(body.stream);
   return body.used;
 }
 
@@ -57,10 +73,10 @@ function consume(body, asText) {
   if (!body.stream) {
     const src = body.source;
     body.source = null;
-    if (typeof src === "string") return Promise.resolve(asText ? src : internal.encodeUTF8(src));
-    return Promise.resolve(asText ? internal.decodeUTF8(src) : src);
+    if (typeof src === "string") return Promise.resolve(asText ? src : encodeUTF8(src));
+    return Promise.resolve(asText ? decodeUTF8(src) : src);
   }
-  return streams.readAll(body.stream).then((u8) => asText ? internal.decodeUTF8(u8) : u8);
+  return streams().readAll(body.stream).then((u8) => asText ? decodeUTF8(u8) : u8);
 }
 
 // clone tees a body so that both copies can be read.

@@ -7,7 +7,7 @@ const R = internal.request;
 internal.load("response");
 const Res = internal.response;
 const B = internal.body;
-const streams = internal.streams;
+const streams = internal.load("streams") && internal.streams;
 const TypeErrorCtor = TypeError, ErrorCtor = Error;
 
 function fetch(input, init = undefined) {

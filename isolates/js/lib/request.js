@@ -1,9 +1,22 @@
 // Fetch Request, as workerd implements it (no mode/credentials/cache semantics; cf and redirect
 // matter).
-const H = internal.load("headers") && internal.headers;
 const B = internal.load("body") && internal.body;
-const { Headers } = internal.load("headers");
 const kBody = B.kBody;
+
+// The headers library loads on first use, and the incoming request's Headers are built from
+// Go's list only when the worker asks for them: many workers never read a request header.
+let H = null, Headers = null;
+function headersLib() {
+  if (H === null) { Headers = internal.load("headers").Headers; H = internal.headers; }
+  return H;
+}
+function headersOf(i) {
+  if (i.headers === null) {
+    i.headers = headersLib().fromList(i.headerList, "immutable");
+    i.headerList = null;
+  }
+  return i.headers;
+}
 const kInit = Symbol("request init");
 const normalized = { DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };
 const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -29,7 +42,8 @@ class Request {
     if (method === "CONNECT" || method === "TRACE" || method === "TRACK") throw new TypeError(`'${method}' HTTP method is unsupported.`);
     const redirect = init.redirect !== undefined ? String(init.redirect) : src ? src.redirect : "follow";
     if (redirect !== "follow" && redirect !== "manual" && redirect !== "error") throw new TypeError(`Invalid redirect value, must be one of "follow" or "manual" ("error" won't be implemented since it does not make sense at the edge; use "manual" and check the response status code).`);
-    const headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+    headersLib();
+    const headers = new Headers(init.headers !== undefined ? init.headers : src ? headersOf(src) : undefined);
     let body = null;
     if (init.body !== undefined && init.body !== null) {
       if (method === "GET" || method === "HEAD") throw new TypeError("Request with a GET or HEAD method cannot have a body.");
@@ -54,7 +68,7 @@ class Request {
   }
   get method() { return this[kInit].method; }
   get url() { return this[kInit].url; }
-  get headers() { return this[kInit].headers; }
+  get headers() { return headersOf(this[kInit]); }
   get redirect() { return this[kInit].redirect; }
   get signal() {
     const i = this[kInit];
@@ -69,7 +83,8 @@ class Request {
     const [a, b] = B.clone(this[kBody]);
     this[kBody] = a;
     const r = Object.create(Request.prototype);
-    r[kInit] = Object.assign({}, this[kInit], { headers: new Headers(this[kInit].headers) });
+    const headers = headersOf(this[kInit]);
+    r[kInit] = Object.assign({}, this[kInit], { headers: new Headers(headers) });
     r[kBody] = b;
     return r;
   }
@@ -81,7 +96,7 @@ B.mixin(Request);
 // Workers.
 function fromHost(method, url, headerList, bodyId, cf) {
   const r = Object.create(Request.prototype);
-  r[kInit] = { method, url, headers: H.fromList(headerList, "immutable"), redirect: "manual", signal: null, cf, integrity: "", keepalive: false };
+  r[kInit] = { method, url, headers: null, headerList, redirect: "manual", signal: null, cf, integrity: "", keepalive: false };
   r[kBody] = bodyId ? B.fromHost(bodyId) : null;
   return r;
 }
@@ -91,7 +106,7 @@ function fromHost(method, url, headerList, bodyId, cf) {
 function toHost(r) {
   const i = r[kInit];
   const b = r[kBody];
-  const head = [i.method, i.url, H.toList(i.headers), i.redirect];
+  const head = [i.method, i.url, headersLib().toList(headersOf(i)), i.redirect];
   if (!b) return head.concat(0, null);
   if (B.isUsed(b)) throw new TypeError(B.usedMessage);
   if (!b.stream) { b.used = true; return head.concat(typeof b.source === "string" ? 1 : 2, b.source); }

@@ -1,9 +1,25 @@
 // Fetch Response, with workerd's checks and messages.
-const H = internal.load("headers") && internal.headers;
 const B = internal.load("body") && internal.body;
-const { Headers } = internal.load("headers");
 const kBody = B.kBody;
 const kInit = Symbol("response init");
+
+// The headers library loads on first use, and a Response constructed without headers gets its
+// Headers only when asked for them: new Response("text") then sends its one Content-Type
+// without building any.
+let H = null, Headers = null;
+function headersLib() {
+  if (H === null) { Headers = internal.load("headers").Headers; H = internal.headers; }
+  return H;
+}
+function headersOf(i) {
+  if (i.headers === null) {
+    headersLib();
+    i.headers = new Headers();
+    if (i.contentType) i.headers.append("content-type", i.contentType);
+    i.contentType = null;
+  }
+  return i.headers;
+}
 const nullBodyStatus = (s) => s === 101 || s === 204 || s === 205 || s === 304;
 const redirectStatus = (s) => s === 301 || s === 302 || s === 303 || s === 307 || s === 308;
 
@@ -16,18 +32,22 @@ class Response {
       if (!(status === 101 && init[kInit])) throw new RangeError(`Responses may only be constructed with status codes in the range 200 to 599, inclusive.`);
     }
     const statusText = init.statusText === undefined ? "" : String(init.statusText);
-    if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError("Invalid statusText.");
-    const headers = new Headers(init.headers);
+    if (statusText !== "" && /[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError("Invalid statusText.");
+    let headers = null;
+    if (init.headers !== undefined) {
+      headersLib();
+      headers = new Headers(init.headers);
+    }
     const { body: b, type } = B.extract(body);
     if (b && nullBodyStatus(status)) throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
-    if (type && !headers.has("content-type")) headers.append("content-type", type);
-    this[kInit] = { status, statusText, headers, url: "", redirected: false, type: "default", webSocket: init.webSocket || null, cf: init.cf, encodeBody: init.encodeBody || "automatic" };
+    if (type && headers !== null && !headers.has("content-type")) headers.append("content-type", type);
+    this[kInit] = { status, statusText, headers, contentType: headers === null ? type : null, url: "", redirected: false, type: "default", webSocket: init.webSocket || null, cf: init.cf, encodeBody: init.encodeBody || "automatic" };
     this[kBody] = b;
   }
   get status() { return this[kInit].status; }
   get statusText() { return this[kInit].statusText; }
   get ok() { const s = this[kInit].status; return s >= 200 && s <= 299; }
-  get headers() { return this[kInit].headers; }
+  get headers() { return headersOf(this[kInit]); }
   get url() { return this[kInit].url; }
   get redirected() { return this[kInit].redirected; }
   get type() { return this[kInit].type; }
@@ -37,13 +57,15 @@ class Response {
     const [a, b] = B.clone(this[kBody]);
     this[kBody] = a;
     const r = new Response(null, { status: this.status === 101 ? 200 : this.status, statusText: this.statusText, headers: this.headers });
-    Object.assign(r[kInit], this[kInit], { headers: new Headers(this.headers) });
+    const headers = this.headers;
+    Object.assign(r[kInit], this[kInit], { headers: new Headers(headers) });
     r[kBody] = b;
     return r;
   }
   static json(data, init = undefined) {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError("Value is not JSON serializable.");
+    headersLib();
     const headers = new Headers(init && init.headers);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
     return new Response(text, Object.assign({}, init, { headers }));
@@ -58,7 +80,7 @@ class Response {
     const r = new Response(null, { status: 200 });
     r[kInit].status = 0;
     r[kInit].type = "error";
-    H.setGuard(r[kInit].headers, "immutable");
+    headersLib().setGuard(headersOf(r[kInit]), "immutable");
     return r;
   }
   get [Symbol.toStringTag]() { return "Response"; }
@@ -71,7 +93,8 @@ function fromHost(status, statusText, headerList, bodyId, url, redirected) {
   const i = r[kInit];
   i.status = status;
   i.statusText = statusText;
-  i.headers = H.fromList(headerList, "immutable");
+  i.headers = headersLib().fromList(headerList, "immutable");
+  i.contentType = null;
   i.url = url;
   i.redirected = redirected;
   if (bodyId) r[kBody] = B.fromHost(bodyId);
@@ -84,7 +107,7 @@ function toHost(r) {
   if (!(r instanceof Response)) return null;
   const i = r[kInit];
   const b = r[kBody];
-  const head = [i.status, i.statusText, H.toList(i.headers)];
+  const head = [i.status, i.statusText, i.headers !== null ? H.toList(i.headers) : i.contentType ? ["content-type", i.contentType] : []];
   if (!b) return head.concat(0, null);
   if (B.isUsed(b)) throw new TypeError(B.usedMessage);
   if (!b.stream) {

@@ -1,6 +1,8 @@
 // Event dispatch for both worker syntaxes: module workers (export default { fetch }) and
 // service workers (addEventListener("fetch", ...)).
-const listeners = new Map();
+// Created by the first addEventListener: module workers never need it, and a fresh Map is the
+// first use of Map in many isolates, which builds its constructor and prototype.
+let listeners = null;
 const kState = Symbol("context state");
 
 class ExecutionContext {
@@ -39,11 +41,13 @@ function DOMExceptionLike(message, name) {
 function addEventListener(type, handler) {
   if (typeof handler !== "function" && !(handler && typeof handler.handleEvent === "function")) return;
   type = String(type);
+  if (listeners === null) listeners = new Map();
   if (!listeners.has(type)) listeners.set(type, []);
   listeners.get(type).push(handler);
 }
 function removeEventListener(type, handler) {
-  const l = listeners.get(String(type));
+  type = String(type);
+  const l = listeners && listeners.get(type);
   if (!l) return;
   const i = l.indexOf(handler);
   if (i >= 0) l.splice(i, 1);
@@ -57,7 +61,7 @@ function dispatchFetch(exports, request, env, state) {
     if (typeof def.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
     return def.fetch(request, env, new ExecutionContext(state));
   }
-  const ls = listeners.get("fetch");
+  const ls = listeners && listeners.get("fetch");
   if (!ls || ls.length === 0) throw new TypeError("Handler does not export a fetch() function.");
   const ev = new FetchEvent("fetch", { request, [kState]: state });
   for (const l of ls.slice()) {
