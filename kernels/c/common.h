@@ -106,18 +106,24 @@ static inline float hsum(v128_t v) {
          (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
 }
 
+// hmax uses pmax (one instruction under wazero); inputs hold no NaN.
 static inline float hmax(v128_t v) {
-  v = wasm_f32x4_max(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-  v = wasm_f32x4_max(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  v = wasm_f32x4_pmax(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = wasm_f32x4_pmax(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
   return wasm_f32x4_extract_lane(v, 0);
 }
 
-// exp4 is exp_approx on four lanes with the same constants and steps.
+// exp4 is exp_approx on four lanes with the same constants and steps. It
+// avoids the instructions wazero expands into long sequences: f32x4.min/max
+// (NaN-propagating; pmin/pmax are single instructions) and
+// i32x4.trunc_sat_f32x4 (8 instructions): adding 1.5*2^23 rounds to an
+// integer held in the low mantissa bits, exactly as rintf does.
+#define ROUND_MAGIC 0x1.8p23f
 static inline v128_t exp4(v128_t x) {
   v128_t under = wasm_f32x4_lt(x, wasm_f32x4_splat(EXP_LO));
-  x = wasm_f32x4_min(x, wasm_f32x4_splat(EXP_HI));
-  x = wasm_f32x4_max(x, wasm_f32x4_splat(EXP_LO));
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(LOG2E)));
+  x = wasm_f32x4_pmin(x, wasm_f32x4_splat(EXP_HI));
+  v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(LOG2E)), wasm_f32x4_splat(ROUND_MAGIC));
+  v128_t n = wasm_f32x4_sub(t, wasm_f32x4_splat(ROUND_MAGIC));
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(LN2_HI)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(LN2_LO)));
   v128_t p = wasm_f32x4_splat(EXP_P0);
@@ -128,8 +134,8 @@ static inline v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(EXP_P5));
   p = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r),
                      wasm_f32x4_splat(1.0f));
-  v128_t e = wasm_i32x4_shl(
-      wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  // t's bits are 0x4b400000 + n; rebias to n + 127 and move into the exponent.
+  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(t, wasm_i32x4_splat(127 - 0x4b400000)), 23);
   return wasm_v128_andnot(wasm_f32x4_mul(p, e), under);
 }
 

@@ -41,12 +41,39 @@ static inline float sum_sq_dev(const float *x, float c, int n) {
   return s;
 }
 
-// scale_shift writes out = (x - c) * s * w + b; w and b may be null.
+// scale_shift writes out = (x - c) * s * w + b; w and b may be null. The
+// vector loops take 16 floats per base per iteration: wazero bounds-checks
+// each new address, so fewer, wider iterations are what pays.
 static inline void scale_shift(const float *x, float c, float s, const float *w, const float *b,
                                float *out, int n) {
   int i = 0;
 #ifdef __wasm_simd128__
   v128_t vc = wasm_f32x4_splat(c), vs = wasm_f32x4_splat(s);
+#define SS(k) wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + i + k), vc), vs)
+  if (w && b) {
+    for (; i + 16 <= n; i += 16) {
+      v128_t v0 = wasm_f32x4_add(wasm_f32x4_mul(SS(0), wasm_v128_load(w + i)), wasm_v128_load(b + i));
+      v128_t v1 = wasm_f32x4_add(wasm_f32x4_mul(SS(4), wasm_v128_load(w + i + 4)), wasm_v128_load(b + i + 4));
+      v128_t v2 = wasm_f32x4_add(wasm_f32x4_mul(SS(8), wasm_v128_load(w + i + 8)), wasm_v128_load(b + i + 8));
+      v128_t v3 = wasm_f32x4_add(wasm_f32x4_mul(SS(12), wasm_v128_load(w + i + 12)), wasm_v128_load(b + i + 12));
+      wasm_v128_store(out + i, v0);
+      wasm_v128_store(out + i + 4, v1);
+      wasm_v128_store(out + i + 8, v2);
+      wasm_v128_store(out + i + 12, v3);
+    }
+  } else if (w) {
+    for (; i + 16 <= n; i += 16) {
+      v128_t v0 = wasm_f32x4_mul(SS(0), wasm_v128_load(w + i));
+      v128_t v1 = wasm_f32x4_mul(SS(4), wasm_v128_load(w + i + 4));
+      v128_t v2 = wasm_f32x4_mul(SS(8), wasm_v128_load(w + i + 8));
+      v128_t v3 = wasm_f32x4_mul(SS(12), wasm_v128_load(w + i + 12));
+      wasm_v128_store(out + i, v0);
+      wasm_v128_store(out + i + 4, v1);
+      wasm_v128_store(out + i + 8, v2);
+      wasm_v128_store(out + i + 12, v3);
+    }
+  }
+#undef SS
   for (; i + 4 <= n; i += 4) {
     v128_t v = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + i), vc), vs);
     if (w) v = wasm_f32x4_mul(v, wasm_v128_load(w + i));
@@ -93,9 +120,15 @@ static void softmax_row(const float *x, float *out, int n) {
   int i = 0;
   float m = -__builtin_inff();
 #ifdef __wasm_simd128__
-  v128_t vm = wasm_f32x4_splat(m);
-  for (; i + 4 <= n; i += 4) vm = wasm_f32x4_max(vm, wasm_v128_load(x + i));
-  m = hmax(vm);
+  v128_t m0 = wasm_f32x4_splat(m), m1 = m0, m2 = m0, m3 = m0;
+  for (; i + 16 <= n; i += 16) {
+    m0 = wasm_f32x4_pmax(m0, wasm_v128_load(x + i));
+    m1 = wasm_f32x4_pmax(m1, wasm_v128_load(x + i + 4));
+    m2 = wasm_f32x4_pmax(m2, wasm_v128_load(x + i + 8));
+    m3 = wasm_f32x4_pmax(m3, wasm_v128_load(x + i + 12));
+  }
+  for (; i + 4 <= n; i += 4) m0 = wasm_f32x4_pmax(m0, wasm_v128_load(x + i));
+  m = hmax(wasm_f32x4_pmax(wasm_f32x4_pmax(m0, m1), wasm_f32x4_pmax(m2, m3)));
 #endif
   for (; i < n; i++)
     if (x[i] > m) m = x[i];
@@ -106,14 +139,17 @@ static void softmax_row(const float *x, float *out, int n) {
   float s = 0.0f;
   i = 0;
 #ifdef __wasm_simd128__
-  vm = wasm_f32x4_splat(m);
-  v128_t vs = wasm_f32x4_splat(0.0f);
-  for (; i + 4 <= n; i += 4) {
-    v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(x + i), vm));
-    wasm_v128_store(out + i, e);
-    vs = wasm_f32x4_add(vs, e);
+  v128_t vm = wasm_f32x4_splat(m);
+  v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0;
+  for (; i + 8 <= n; i += 8) {
+    v128_t e0 = exp4(wasm_f32x4_sub(wasm_v128_load(x + i), vm));
+    v128_t e1 = exp4(wasm_f32x4_sub(wasm_v128_load(x + i + 4), vm));
+    wasm_v128_store(out + i, e0);
+    wasm_v128_store(out + i + 4, e1);
+    s0 = wasm_f32x4_add(s0, e0);
+    s1 = wasm_f32x4_add(s1, e1);
   }
-  s = hsum(vs);
+  s = hsum(wasm_f32x4_add(s0, s1));
 #endif
   for (; i < n; i++) {
     out[i] = exp_approx(x[i] - m);
@@ -123,6 +159,16 @@ static void softmax_row(const float *x, float *out, int n) {
   i = 0;
 #ifdef __wasm_simd128__
   v128_t vi = wasm_f32x4_splat(inv);
+  for (; i + 16 <= n; i += 16) {
+    v128_t v0 = wasm_f32x4_mul(wasm_v128_load(out + i), vi);
+    v128_t v1 = wasm_f32x4_mul(wasm_v128_load(out + i + 4), vi);
+    v128_t v2 = wasm_f32x4_mul(wasm_v128_load(out + i + 8), vi);
+    v128_t v3 = wasm_f32x4_mul(wasm_v128_load(out + i + 12), vi);
+    wasm_v128_store(out + i, v0);
+    wasm_v128_store(out + i + 4, v1);
+    wasm_v128_store(out + i + 8, v2);
+    wasm_v128_store(out + i + 12, v3);
+  }
   for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(out + i), vi));
 #endif
   for (; i < n; i++) out[i] *= inv;
@@ -146,13 +192,23 @@ void gelu(const float *x, float *out, int n) {
 #ifdef __wasm_simd128__
   v128_t c = wasm_f32x4_splat(GELU_C), a = wasm_f32x4_splat(GELU_A);
   v128_t one = wasm_f32x4_splat(1.0f), two = wasm_f32x4_splat(2.0f), half = wasm_f32x4_splat(0.5f);
+#define GELU4(v)                                                                              \
+  wasm_f32x4_mul(                                                                             \
+      wasm_f32x4_mul(half, v),                                                                \
+      wasm_f32x4_sub(two, wasm_f32x4_div(two, wasm_f32x4_add(exp4(wasm_f32x4_mul(             \
+                                                                 two, wasm_f32x4_mul(c, wasm_f32x4_add(v, wasm_f32x4_mul(a, wasm_f32x4_mul(v, wasm_f32x4_mul(v, v))))))), \
+                                                             one))))
+  for (; i + 8 <= n; i += 8) {
+    v128_t v0 = wasm_v128_load(x + i), v1 = wasm_v128_load(x + i + 4);
+    v128_t r0 = GELU4(v0), r1 = GELU4(v1);
+    wasm_v128_store(out + i, r0);
+    wasm_v128_store(out + i + 4, r1);
+  }
   for (; i + 4 <= n; i += 4) {
     v128_t v = wasm_v128_load(x + i);
-    v128_t u = wasm_f32x4_mul(c, wasm_f32x4_add(v, wasm_f32x4_mul(a, wasm_f32x4_mul(v, wasm_f32x4_mul(v, v)))));
-    v128_t e = exp4(wasm_f32x4_mul(two, u));
-    v128_t t = wasm_f32x4_sub(two, wasm_f32x4_div(two, wasm_f32x4_add(e, one)));
-    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(half, v), t));
+    wasm_v128_store(out + i, GELU4(v));
   }
+#undef GELU4
 #endif
   for (; i < n; i++) {
     float v = x[i];
