@@ -1,7 +1,11 @@
 // KVNamespace, the object of a kv_namespaces binding (workerd api/kv.c++). Storage, limits and
 // Cloudflare's error texts live in Go (bindings/kv); this file shapes arguments and results
 // as workerd does: options objects, result types, a Map for bulk gets.
-const streams = internal.load("streams") && internal.streams;
+// Streams load only for the stream type or a stream value: most workers never need them.
+function streams() {
+  if (!internal.streams) internal.load("streams");
+  return internal.streams;
+}
 
 natives.setErrors((isType, message) => isType ? new TypeError(message) : new Error(message));
 
@@ -39,7 +43,7 @@ function convert(value, type) {
   switch (type) {
     case "text": case "arrayBuffer": return value;
     case "json": return JSON.parse(value);
-    case "stream": return streams.fromHost(value);
+    case "stream": return streams().fromHost(value);
   }
   throw new TypeError(unknownType);
 }
@@ -133,14 +137,14 @@ class KVNamespace {
 
 // readLimited reads a stream value; past 25 MiB it fails with KV's 413.
 async function readLimited(stream) {
-  if (stream.locked || streams.isDisturbed(stream)) throw new TypeError("This ReadableStream is disturbed (has already been read from), and cannot be used as a body.");
+  if (stream.locked || streams().isDisturbed(stream)) throw new TypeError("This ReadableStream is disturbed (has already been read from), and cannot be used as a body.");
   const reader = stream.getReader();
   const chunks = [];
   let total = 0;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
-    const u8 = streams.toBytes(value);
+    const u8 = streams().toBytes(value);
     total += u8.byteLength;
     // Past the limit the rest is only counted, so that the error gives the whole length.
     if (total <= maxValue) chunks.push(u8);
