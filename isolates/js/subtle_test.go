@@ -14,8 +14,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // subtleHelpers is prepended to the JavaScript of these tests.
@@ -600,4 +602,25 @@ func TestSubtleDigestStream(t *testing.T) {
 		{name: "unknown algorithm", body: `return new crypto.DigestStream("SHA-3");`, errName: "NotSupportedError", errMsg: "Unrecognized or unimplemented digest algorithm requested.", dom: true},
 	}
 	subtleCases(t, cases)
+}
+
+// TestSubtleOffLoopCPU pins down the CPU accounting of work moved off the loop: PBKDF2 runs on its
+// own goroutine, so most of the request's wall time is not charged as JavaScript CPU time.
+func TestSubtleOffLoopCPU(t *testing.T) {
+	src := `var __molt_exports = { default: { async fetch() {
+		const k = await crypto.subtle.importKey("raw", new TextEncoder().encode("pw"), "PBKDF2", false, ["deriveBits"]);
+		const p = { name: "PBKDF2", hash: "SHA-512", salt: new Uint8Array(16), iterations: 100000 };
+		await crypto.subtle.deriveBits(p, k, 512);
+		return new Response("ok");
+	} } };`
+	iso := newTestIsolate(t, src, nil)
+	start := time.Now()
+	_, body, err := serve(t, iso, httptest.NewRequest("GET", "/", nil))
+	wall := time.Since(start)
+	if err != nil || body != "ok" {
+		t.Fatalf("%q, %v", body, err)
+	}
+	if cpu := iso.CPUTime(); cpu > wall/2 {
+		t.Errorf("CPU time %v of %v wall time: PBKDF2 was charged as JavaScript", cpu, wall)
+	}
 }
