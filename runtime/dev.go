@@ -63,7 +63,15 @@ func (d *Dev) Watch(ctx context.Context) {
 			old.Close()
 		}
 		d.Log.Info("reloaded", "version", w.Version)
-		stamps = snapshot(w.Inputs)
+		// The new version may be built from other files; for the files both versions use, keep
+		// the stamps from before the build, so that an edit made while it ran triggers another.
+		next := snapshot(w.Inputs)
+		for f := range next {
+			if v, ok := now[f]; ok {
+				next[f] = v
+			}
+		}
+		stamps = next
 	}
 }
 

@@ -18,7 +18,7 @@ func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).Ma
 // eventually polls url until its body is want.
 func eventually(t *testing.T, url, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var body string
 	for time.Now().Before(deadline) {
 		if _, body = get(t, url); body == want {
@@ -63,7 +63,7 @@ func TestDevReload(t *testing.T) {
 	eventually(t, srv.URL, "two")
 
 	write("src/greeting.js", `export const greeting = ;`)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !regexpMatch(`build failed.*src/greeting.js:1:\d+`, logs.String()) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no build error logged; log:\n%s", logs)
