@@ -10,6 +10,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"hash"
+	"hash/crc32"
+	"hash/crc64"
 
 	"github.com/dop251/goja"
 )
@@ -271,7 +273,21 @@ func (iso *Isolate) subtleDigest(name string, data goja.Value) goja.Value {
 // digestState is a DigestStream's running hash.
 type digestState struct{ h hash.Hash }
 
+// crc64NVMe is the CRC-64/NVME table (the reflected polynomial 0xAD93D23594C93659), which
+// hash/crc64 does not predefine.
+var crc64NVMe = crc64.MakeTable(0x9A6C9329AC4BC9B5)
+
+// subtleDigestNew starts a DigestStream's hash. Besides the digests, DigestStream takes workerd's
+// checksums crc32, crc32c and crc64nvme (by those exact names), big-endian like its digests.
 func (iso *Isolate) subtleDigestNew(name string) goja.Value {
+	switch name {
+	case "crc32":
+		return iso.vm.ToValue(&digestState{crc32.NewIEEE()})
+	case "crc32c":
+		return iso.vm.ToValue(&digestState{crc32.New(crc32.MakeTable(crc32.Castagnoli))})
+	case "crc64nvme":
+		return iso.vm.ToValue(&digestState{crc64.New(crc64NVMe)})
+	}
 	h, _, err := hashFunc(name)
 	if err != nil {
 		iso.throwCrypto(err)

@@ -589,6 +589,12 @@ func TestSubtleDigestStream(t *testing.T) {
 			for (const a of ["MD5", { name: "sha-1" }, "SHA-512"]) { const ds = new crypto.DigestStream(a); const w = ds.getWriter(); await w.write("abc"); await w.close(); out.push(hex(await ds.digest).slice(0, 16)); }
 			return out;`,
 			want: `["900150983cd24fb0","a9993e364706816a","ddaf35a193617aba"]`},
+		// The catalogued check values of CRC-32, CRC-32C and CRC-64/NVME.
+		{name: "checksums", body: `const out = [];
+			for (const a of ["crc32", "crc32c", { name: "crc64nvme" }]) { const ds = new crypto.DigestStream(a); const w = ds.getWriter(); await w.write("123456789"); await w.close(); out.push(hex(await ds.digest)); }
+			out.push(await Promise.resolve().then(() => new crypto.DigestStream("CRC32")).then(() => "accepted", (e) => e.name));
+			return out;`,
+			want: `["cbf43926","e3069283","ae8b14860a799888","NotSupportedError"]`},
 		{name: "empty", body: `const ds = new crypto.DigestStream("SHA-1"); await ds.close(); return hex(await ds.digest);`,
 			want: `"da39a3ee5e6b4b0d3255bfef95601890afd80709"`},
 		{name: "abort rejects the digest", body: `const ds = new crypto.DigestStream("SHA-256"); const w = ds.getWriter(); await w.write("x"); await w.abort(new Error("stop"));

@@ -19,6 +19,8 @@ const brand = new WeakSet(); // SubtleCrypto instances
 const algorithms = new Map(["AES-CTR", "AES-CBC", "AES-GCM", "AES-KW", "HMAC", "PBKDF2", "HKDF", "RSASSA-PKCS1-v1_5",
   "RSA-PSS", "RSA-OAEP", "ECDSA", "ECDH", "NODE-ED25519", "Ed25519", "X25519"].map((n) => [n.toLowerCase(), n]));
 const digests = new Map(["SHA-1", "SHA-256", "SHA-384", "SHA-512", "MD5"].map((n) => [n.toLowerCase(), n]));
+// DigestStream also takes workerd's checksums, by these exact names.
+const checksums = new Set(["crc32", "crc32c", "crc64nvme"]);
 const generators = new Set(["AES-CTR", "AES-CBC", "AES-GCM", "AES-KW", "HMAC", "RSASSA-PKCS1-v1_5", "RSA-PSS", "RSA-OAEP",
   "ECDSA", "ECDH", "NODE-ED25519", "Ed25519", "X25519"]);
 
@@ -551,7 +553,7 @@ class DigestStream extends WritableBase {
   constructor(algorithm) {
     if (arguments.length < 1) throw new TypeError("Failed to construct 'DigestStream': 1 argument required, but only 0 present.");
     const a = algorithmArg(algorithm);
-    const name = digests.get(a.name.toLowerCase());
+    const name = checksums.has(a.name) ? a.name : digests.get(a.name.toLowerCase());
     if (name === undefined) throw dom("Unrecognized or unimplemented digest algorithm requested.", "NotSupportedError");
     const state = natives.digestNew(name);
     let resolve, reject, done = false;
