@@ -10,7 +10,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
-	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -41,10 +41,8 @@ func missing(field string) error {
 }
 
 func aesJWKAlg(k *cryptoKey) string {
-	return "A" + itoa(len(k.secret)*8) + strings.TrimPrefix(k.alg, "AES-")
+	return "A" + strconv.Itoa(len(k.secret)*8) + strings.TrimPrefix(k.alg, "AES-")
 }
-
-func itoa(n int) string { return big.NewInt(int64(n)).String() }
 
 func generateAES(p *algParams) (*cryptoKey, error) {
 	if p.length == nil {
