@@ -54,6 +54,7 @@ var ErrStopped = errStopped
 func (iso *Isolate) Serve(w http.ResponseWriter, r *http.Request, in Incoming) (Outcome, error) {
 	var out Outcome
 	var resp goja.Value
+	compileDispatchLibs()
 	iso.state = iso.vm.NewObject()
 	err := iso.enter(func() error {
 		req := iso.incomingRequest(r, in)
