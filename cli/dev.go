@@ -95,7 +95,9 @@ func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream
 	ctx := cmd.Context()
 	go dev.Watch(ctx)
 	srv := host.Server(addr)
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -104,6 +106,12 @@ func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream
 	fmt.Fprintf(out, "⎔ Ready on http://%s\n", addr)
 	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 		return err
+	}
+	// Serve returns as soon as shutdown starts; requests in flight finish first, then the
+	// worker lets go of its bindings' state (files, the KV socket).
+	<-drained
+	if w := host.Swap(nil); w != nil {
+		w.Close()
 	}
 	return nil
 }

@@ -34,6 +34,9 @@ type BoltStore struct {
 	done sync.WaitGroup
 }
 
+// ErrLocked reports that another process holds the store's file open.
+var ErrLocked = errors.New("the file is locked by another molt process (molt dev or molt kv with the same state directory)")
+
 // BoltOptions tune a BoltStore; the zero value is a good default.
 type BoltOptions struct {
 	// BatchDelay is how long a write waits for others to share its transaction; default 1 ms.
@@ -71,7 +74,7 @@ func OpenBolt(path string, opts BoltOptions) (*BoltStore, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("kv: open %s: the file is locked by another molt process (molt dev or molt kv with the same state directory)", path)
+		return nil, fmt.Errorf("kv: open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kv: open %s: %w", path, err)
