@@ -72,6 +72,7 @@ func devCommand() *cobra.Command {
 }
 
 func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream *url.URL, wall time.Duration, persistTo string) error {
+	tuneGC()
 	out := cmd.ErrOrStderr()
 	log := slog.New(newLineHandler(out))
 	host := runtime.NewHost(log)

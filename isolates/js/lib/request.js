@@ -19,7 +19,9 @@ function headersOf(i) {
 }
 const kInit = Symbol("request init");
 const normalized = { DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };
-const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Made by the first Request constructed: the first regular expression of an isolate builds
+// RegExp and its prototype, which the incoming request alone does not need.
+let tokenRe = null;
 
 class Request {
   constructor(input, init = undefined) {
@@ -36,6 +38,7 @@ class Request {
       url = parsed.href;
     }
     let method = init.method !== undefined ? String(init.method) : src ? src.method : "GET";
+    if (tokenRe === null) tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
     if (!tokenRe.test(method)) throw new TypeError(`Invalid HTTP method string: ${method}`);
     const upper = method.toUpperCase();
     if (normalized[upper]) method = upper;
