@@ -1,0 +1,164 @@
+package bert
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/moltworker/molt/bindings/ai/gguf"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/bert-tiny.gguf from the generator")
+
+const (
+	fixturePath = "../../../testdata/bert-tiny.gguf"
+	vocabPath   = "../../../testdata/bert-vocab.txt"
+)
+
+// The fixture's shape: small, but every dimension a multiple of 32 so the
+// same weights can be written as Q8_0 and Q4_0.
+const (
+	fxHidden  = 64
+	fxHeads   = 4
+	fxFFN     = 128
+	fxLayers  = 2
+	fxContext = 64
+	fxEps     = 1e-12
+)
+
+// phantom converts a WordPiece vocabulary entry the way llama.cpp's
+// convert_hf_to_gguf.py does for BERT.
+func phantom(tok string) string {
+	switch {
+	case strings.HasPrefix(tok, "[") && strings.HasSuffix(tok, "]"):
+		return tok
+	case strings.HasPrefix(tok, "##"):
+		return tok[2:]
+	}
+	return "\u2581" + tok
+}
+
+// fixture writes the seeded random BERT model with weight matrices (and
+// token_embd, as llama.cpp quantizes it too) of type typ; norms, biases and
+// the small embeddings stay F32.
+func fixture(t testing.TB, typ gguf.Type) []byte {
+	t.Helper()
+	vf, err := os.Open(vocabPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vf.Close()
+	var toks []string
+	var types []int32
+	ids := map[string]uint32{}
+	for sc := bufio.NewScanner(vf); sc.Scan(); {
+		w := sc.Text()
+		ids[w] = uint32(len(toks))
+		toks = append(toks, phantom(w))
+		switch {
+		case w == "[UNK]":
+			types = append(types, 2)
+		case strings.HasPrefix(w, "["):
+			types = append(types, 3)
+		default:
+			types = append(types, 1)
+		}
+	}
+	w := gguf.NewWriter()
+	set := func(k string, v any) {
+		if err := w.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("general.architecture", "bert")
+	set("general.name", "bert-tiny (molt test fixture, seeded random weights)")
+	set("bert.context_length", uint32(fxContext))
+	set("bert.embedding_length", uint32(fxHidden))
+	set("bert.feed_forward_length", uint32(fxFFN))
+	set("bert.block_count", uint32(fxLayers))
+	set("bert.attention.head_count", uint32(fxHeads))
+	set("bert.attention.layer_norm_epsilon", float32(fxEps))
+	set("bert.attention.causal", false)
+	set("bert.pooling_type", uint32(PoolMean))
+	set("tokenizer.ggml.model", "bert")
+	set("tokenizer.ggml.tokens", toks)
+	set("tokenizer.ggml.token_type", types)
+	set("tokenizer.ggml.bos_token_id", ids["[CLS]"])
+	set("tokenizer.ggml.eos_token_id", ids["[SEP]"])
+	set("tokenizer.ggml.seperator_token_id", ids["[SEP]"])
+	set("tokenizer.ggml.unknown_token_id", ids["[UNK]"])
+	set("tokenizer.ggml.padding_token_id", ids["[PAD]"])
+	set("tokenizer.ggml.mask_token_id", ids["[MASK]"])
+
+	r := rand.New(rand.NewPCG(2026, 6))
+	add := func(name string, ty gguf.Type, rows, cols int, scale, mean float64) {
+		x := make([]float32, rows*cols)
+		for i := range x {
+			x[i] = float32(mean + scale*r.NormFloat64())
+		}
+		data, err := gguf.Encode(ty, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dims := []uint64{uint64(cols), uint64(rows)}
+		if rows == 1 {
+			dims = dims[:1]
+		}
+		if err := w.AddTensor(name, ty, dims, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("token_embd.weight", typ, len(toks), fxHidden, 0.5, 0)
+	add("token_types.weight", gguf.F32, 2, fxHidden, 0.1, 0)
+	add("position_embd.weight", gguf.F32, fxContext, fxHidden, 0.1, 0)
+	add("token_embd_norm.weight", gguf.F32, 1, fxHidden, 0.1, 1)
+	add("token_embd_norm.bias", gguf.F32, 1, fxHidden, 0.1, 0)
+	for i := 0; i < fxLayers; i++ {
+		p := fmt.Sprintf("blk.%d.", i)
+		lin := func(name string, rows, cols int) {
+			add(p+name+".weight", typ, rows, cols, 1/math.Sqrt(float64(cols)), 0)
+			add(p+name+".bias", gguf.F32, 1, rows, 0.05, 0)
+		}
+		nrm := func(name string) {
+			add(p+name+".weight", gguf.F32, 1, fxHidden, 0.1, 1)
+			add(p+name+".bias", gguf.F32, 1, fxHidden, 0.1, 0)
+		}
+		lin("attn_q", fxHidden, fxHidden)
+		lin("attn_k", fxHidden, fxHidden)
+		lin("attn_v", fxHidden, fxHidden)
+		lin("attn_output", fxHidden, fxHidden)
+		nrm("attn_output_norm")
+		lin("ffn_up", fxFFN, fxHidden)
+		lin("ffn_down", fxHidden, fxFFN)
+		nrm("layer_output_norm")
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestFixtureUpToDate keeps testdata/bert-tiny.gguf equal to what the
+// generator writes; go test -run TestFixtureUpToDate -update rewrites it.
+func TestFixtureUpToDate(t *testing.T) {
+	want := fixture(t, gguf.F32)
+	if *update {
+		if err := os.WriteFile(fixturePath, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(fixturePath)
+	if err != nil {
+		t.Fatalf("%v (generate it with go test -run TestFixtureUpToDate -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs from the generator's output; rerun with -update", fixturePath)
+	}
+}
