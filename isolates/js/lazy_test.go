@@ -21,6 +21,9 @@ func TestLazySetUpIsUnobservable(t *testing.T) {
 			want: `["undefined","function"]`},
 		{name: "unknown globals are still not defined", body: `return [typeof NoSuchGlobal, "NoSuchGlobal" in globalThis];`,
 			want: `["undefined",false]`},
+		{name: "string tags without the Symbol global", body: `const t = Object.prototype.toString;
+			return [t.call(new Response("x")), t.call(new Request("https://example.com/")), typeof Symbol.toStringTag];`,
+			want: `["[object Response]","[object Request]","symbol"]`},
 		{name: "eval of a non-string returns it", body: `return [eval(42), Function.prototype.constructor === Function, (function* () {}).constructor.name];`,
 			want: `[42,true,"GeneratorFunction"]`},
 		{name: "eval is refused", body: `return eval("1 + 1");`,

@@ -1,7 +1,7 @@
 // The Body mixin of Request and Response. A body starts as its source (a string, bytes, a Go
 // body or a stream) and becomes a ReadableStream only when JavaScript asks for .body, so that
 // the common cases (return new Response("text"), await request.json()) never build a stream.
-const kBody = Symbol("body");
+const kBody = internal.symbol("body");
 
 // The streams and encoding libraries load on first need: a body given and read as a string
 // (new Response("text"), the common case) needs neither, and loading them used to be most of

@@ -17,7 +17,7 @@ function headersOf(i) {
   }
   return i.headers;
 }
-const kInit = Symbol("request init");
+const kInit = internal.symbol("request init");
 const normalized = { DELETE: 1, GET: 1, HEAD: 1, OPTIONS: 1, POST: 1, PUT: 1, PATCH: 1 };
 // Made by the first Request constructed: the first regular expression of an isolate builds
 // RegExp and its prototype, which the incoming request alone does not need.
@@ -91,7 +91,7 @@ class Request {
     r[kBody] = b;
     return r;
   }
-  get [Symbol.toStringTag]() { return "Request"; }
+  get [internal.toStringTag]() { return "Request"; }
 }
 B.mixin(Request);
 

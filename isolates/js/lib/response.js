@@ -1,7 +1,7 @@
 // Fetch Response, with workerd's checks and messages.
 const B = internal.load("body") && internal.body;
 const kBody = B.kBody;
-const kInit = Symbol("response init");
+const kInit = internal.symbol("response init");
 
 // The headers library loads on first use, and a Response constructed without headers gets its
 // Headers only when asked for them: new Response("text") then sends its one Content-Type
@@ -83,7 +83,7 @@ class Response {
     headersLib().setGuard(headersOf(r[kInit]), "immutable");
     return r;
   }
-  get [Symbol.toStringTag]() { return "Response"; }
+  get [internal.toStringTag]() { return "Response"; }
 }
 B.mixin(Response);
 

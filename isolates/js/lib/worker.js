@@ -3,7 +3,7 @@
 // Created by the first addEventListener: module workers never need it, and a fresh Map is the
 // first use of Map in many isolates, which builds its constructor and prototype.
 let listeners = null;
-const kState = Symbol("context state");
+const kState = internal.symbol("context state");
 
 class ExecutionContext {
   constructor(state) { this[kState] = state; }
