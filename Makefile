@@ -27,8 +27,11 @@ lint:
 test: npm lint
 	$(GO) test -race ./...
 
+# Go benchmarks of isolate creation and dispatch (isolates/js) and of the Host over loopback HTTP
+# (runtime), then bench/load.sh: molt against workerd under wrk. About two minutes in all.
 bench: build npm
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./isolates/js/ ./runtime/...
+	$(GO) test -run '^$$' -bench '^(BenchmarkNewIsolate|BenchmarkServe)$$' -benchmem -benchtime 1s ./isolates/js/
+	$(GO) test -run '^$$' -bench '^BenchmarkHostServe$$' -benchmem -benchtime 1s ./runtime/
 	bash bench/load.sh
 
 # Rebuild kernels/*.wasm from kernels/c (clang and lld from Debian, installed

@@ -144,6 +144,9 @@ port_free() {
   fi
 }
 
+# loadavg: the 1-minute load average, to tell a quiet machine from a shared, busy one.
+loadavg() { awk '{print $1}' /proc/loadavg 2>/dev/null || echo "?"; }
+
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # to_ms VALUE: wrk's 812.00us / 1.23ms / 1.02s / 1.5m as milliseconds.
@@ -200,24 +203,12 @@ run_load() {
 
 stop_servers() { cleanup; }
 
-# ---------------------------------------------------------------- workerd ---
+# ------------------------------------------------------------------ load ---
+# molt is built first; then each example is served by workerd and at once by molt, so that the
+# two runs of a pair are close in time: on a shared machine, load from elsewhere varies over a
+# minute far more than between two runs ten seconds apart.
 EXAMPLES=("hello:/" "hono:/json")
 
-port_free "$PORT_WORKERD"
-for entry in "${EXAMPLES[@]}"; do
-  name="${entry%%:*}"; path="${entry#*:}"
-  config="$(workerd_prepare "$name" "$PORT_WORKERD")"
-  start_server "$OUT/workerd-$name.log" "$WORKERD_BIN" serve "$config"
-  if wait_200 "$SERVER_PID" "http://127.0.0.1:$PORT_WORKERD$path" "$WORKERD_READY_SECS"; then
-    run_load "$name" "$path" workerd "$PORT_WORKERD"
-  else
-    log "workerd did not serve examples/$name; its log:"; cat "$OUT/workerd-$name.log" >&2
-    ROWS+=("| $name ($path) | workerd | workerd: not serving | | | |")
-  fi
-  stop_servers
-done
-
-# ------------------------------------------------------------------- molt ---
 MOLT_BIN="$ROOT/bin/molt"
 MOLT_OK=0
 if [[ "${BENCH_SKIP_MOLT:-0}" != 1 ]]; then
@@ -228,9 +219,22 @@ if [[ "${BENCH_SKIP_MOLT:-0}" != 1 ]]; then
   fi
 fi
 
+port_free "$PORT_WORKERD"
 port_free "$PORT_MOLT"
+LOAD_BEFORE="$(loadavg)"
 for entry in "${EXAMPLES[@]}"; do
   name="${entry%%:*}"; path="${entry#*:}"
+
+  config="$(workerd_prepare "$name" "$PORT_WORKERD")"
+  start_server "$OUT/workerd-$name.log" "$WORKERD_BIN" serve "$config"
+  if wait_200 "$SERVER_PID" "http://127.0.0.1:$PORT_WORKERD$path" "$WORKERD_READY_SECS"; then
+    run_load "$name" "$path" workerd "$PORT_WORKERD"
+  else
+    log "workerd did not serve examples/$name; its log:"; cat "$OUT/workerd-$name.log" >&2
+    ROWS+=("| $name ($path) | workerd | workerd: not serving | | | |")
+  fi
+  stop_servers
+
   served=0
   if [[ "$MOLT_OK" == 1 ]]; then
     start_server "$OUT/molt-$name.log" "$MOLT_BIN" dev "$ROOT/examples/$name" --port "$PORT_MOLT"
@@ -244,6 +248,7 @@ for entry in "${EXAMPLES[@]}"; do
   fi
   [[ "$served" == 1 ]] || ROWS+=("| $name ($path) | molt | molt: not serving | | | |")
 done
+LOAD_AFTER="$(loadavg)"
 
 # ------------------------------------------- start-up time and idle memory ---
 # measure_start SERVER CMD...: median ms from exec to the first 200 on / of
@@ -291,7 +296,8 @@ fi
 {
   echo "## molt vs workerd $WORKERD_VERSION"
   echo
-  echo "$(nproc) cores; wrk -t1 -c$CONNS -d$DURATION --latency, after a $WARMUP warm-up; loopback."
+  echo "$(nproc) cores; wrk -t1 -c$CONNS -d$DURATION --latency, after a $WARMUP warm-up; loopback;" \
+    "1-minute load average $LOAD_BEFORE before the load runs and $LOAD_AFTER after them (wrk and one server make about 2)."
   echo
   echo "| example | server | rps | p50 | p99 | molt/workerd rps |"
   echo "| --- | --- | ---: | ---: | ---: | ---: |"
