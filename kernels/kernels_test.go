@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -99,6 +100,40 @@ func TestQuantizeQ8_0BitExact(t *testing.T) {
 	}
 }
 
+// TestQuantizeActMatchesQ8_0: the A8 layout holds exactly Q8_0's values and
+// (f16-rounded) scales.
+func TestQuantizeActMatchesQ8_0(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	const rows, n = 3, 32 * 7
+	x := randomFloats(r, rows*n, 2)
+	copy(x[32:64], make([]float32, 32))
+	for _, b := range builds {
+		t.Run(b.String(), func(t *testing.T) {
+			in := newInstance(t, b)
+			xb, a := put(t, in, x), alloc(t, in, rows*A8Bytes(n))
+			if err := in.QuantizeAct(xb, a, rows, n); err != nil {
+				t.Fatal(err)
+			}
+			got := in.Bytes(a)
+			for row := 0; row < rows; row++ {
+				q8 := quantizeRef(x[row*n : (row+1)*n])
+				a8 := got[row*A8Bytes(n) : (row+1)*A8Bytes(n)]
+				for i := 0; i < n; i++ {
+					if v, want := int16(binary.LittleEndian.Uint16(a8[2*i:])), int16(int8(q8[34*(i/32)+2+i%32])); v != want {
+						t.Fatalf("row %d value %d = %d, want %d", row, i, v, want)
+					}
+				}
+				for blk := 0; blk < n/32; blk++ {
+					d := math.Float32frombits(binary.LittleEndian.Uint32(a8[2*n+4*blk:]))
+					if want := halfToFloat(uint16(q8[34*blk]) | uint16(q8[34*blk+1])<<8); float64(d) != want {
+						t.Fatalf("row %d scale %d = %v, want %v", row, blk, d, want)
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestF16ToF32(t *testing.T) {
 	var h []byte
 	var want []float64
@@ -140,11 +175,11 @@ func TestMatVec(t *testing.T) {
 					case F16:
 						err = in.MatVecF16(wb, xb, y, sh.rows, sh.cols)
 					default:
-						q := alloc(t, in, Q8Bytes(sh.cols))
-						if err := in.QuantizeQ8_0(xb, q, sh.cols); err != nil {
+						q := alloc(t, in, A8Bytes(sh.cols))
+						if err := in.QuantizeAct(xb, q, 1, sh.cols); err != nil {
 							t.Fatal(err)
 						}
-						xs = dequant(Q8_0, in.Bytes(q), sh.cols)
+						xs = decodeA8(in.Bytes(q), sh.cols)
 						if typ == Q8_0 {
 							err = in.MatVecQ8_0(wb, q, y, sh.rows, sh.cols)
 						} else {
@@ -187,13 +222,13 @@ func TestMatMul(t *testing.T) {
 					case F16:
 						err = in.MatMulF16(ab, wb, c, alloc(t, in, 16*sh.k), sh.m, sh.n, sh.k)
 					default:
-						q := alloc(t, in, sh.m*Q8Bytes(sh.k))
-						if err := in.QuantizeQ8_0(ab, q, sh.m*sh.k); err != nil {
+						q := alloc(t, in, sh.m*A8Bytes(sh.k))
+						if err := in.QuantizeAct(ab, q, sh.m, sh.k); err != nil {
 							t.Fatal(err)
 						}
 						qs := in.Bytes(q)
 						for i := range as {
-							as[i] = dequant(Q8_0, qs[i*Q8Bytes(sh.k):], sh.k)
+							as[i] = decodeA8(qs[i*A8Bytes(sh.k):], sh.k)
 						}
 						if typ == Q8_0 {
 							err = in.MatMulQ8_0(wb, q, c, sh.m, sh.n, sh.k)
@@ -469,8 +504,8 @@ func TestSIMDMatchesScalar(t *testing.T) {
 	var got [2][]float32
 	for i, b := range builds {
 		in := newInstance(t, b)
-		wb, xb, q, y := putBytes(t, in, w), put(t, in, x), alloc(t, in, Q8Bytes(cols)), alloc(t, in, 4*rows)
-		if err := in.QuantizeQ8_0(xb, q, cols); err != nil {
+		wb, xb, q, y := putBytes(t, in, w), put(t, in, x), alloc(t, in, A8Bytes(cols)), alloc(t, in, 4*rows)
+		if err := in.QuantizeAct(xb, q, 1, cols); err != nil {
 			t.Fatal(err)
 		}
 		if err := in.MatVecQ4_0(wb, q, y, rows, cols); err != nil {
@@ -506,6 +541,7 @@ func TestOperandChecks(t *testing.T) {
 		{"zero dimension", in.Softmax(x, x, 0, 4), "softmax: dimension 0 out of range"},
 		{"negative dimension", in.GELU(x, x, -1), "gelu: dimension -1 out of range"},
 		{"ragged Q8_0", in.MatVecQ8_0(w, x, y, 2, 48), "multiple of 32 columns, got 48"},
+		{"short activations", in.MatVecQ4_0(w, x, y, 2, 64), "x has 128 bytes, needs 136"},
 		{"odd head", in.RoPE(x, x, 1, 1, 3), "head dimension 3 is odd"},
 		{"bad groups", in.Attention(Attention{Q: x, K: x, V: x, Out: x, Scratch: x, T: 1, S: 1, Heads: 3, KVHeads: 2, Dim: 4}), "not a multiple of 2 kv heads"},
 		{"quantize ragged", in.QuantizeQ8_0(x, y, 31), "not a multiple of 32"},

@@ -12,6 +12,7 @@ const (
 	fnMatMulF16
 	fnF16ToF32
 	fnQuantizeQ8_0
+	fnQuantizeAct
 	fnMatVecQ8_0
 	fnMatVecQ4_0
 	fnMatMulQ8_0
@@ -30,7 +31,7 @@ const (
 
 var fnNames = [numFns]string{
 	"matvec_f32", "matmul_f32", "matvec_f16", "matmul_f16", "f16_to_f32_row",
-	"quantize_q8_0", "matvec_q8_0", "matvec_q4_0", "matmul_q8_0", "matmul_q4_0",
+	"quantize_q8_0", "quantize_act", "matvec_q8_0", "matvec_q4_0", "matmul_q8_0", "matmul_q4_0",
 	"layer_norm", "rms_norm", "softmax", "gelu", "silu", "add", "mul", "rope", "attention",
 }
 
@@ -82,8 +83,12 @@ func (t Type) RowBytes(cols int) (int, error) {
 	return 0, fmt.Errorf("kernels: unknown type %v", t)
 }
 
-// Q8Bytes is the size of n activations quantized to Q8_0.
+// Q8Bytes is the size of n values quantized to GGUF's Q8_0 blocks.
 func Q8Bytes(n int) int { return n / 32 * 34 }
+
+// A8Bytes is the size of n activations quantized by QuantizeAct: n int16
+// values, then n/32 f32 scales.
+func A8Bytes(n int) int { return 2*n + n/32*4 }
 
 func dims(f fn, v ...int) error {
 	for _, d := range v {
@@ -104,16 +109,16 @@ func (in *Instance) MatVecF16(w, x, y Buf, rows, cols int) error {
 	return in.matvec(fnMatVecF16, F16, w, x, y, rows, cols)
 }
 
-// MatVecQ8_0 computes y = w·x for a Q8_0 matrix; xq is x quantized by
-// QuantizeQ8_0.
-func (in *Instance) MatVecQ8_0(w, xq, y Buf, rows, cols int) error {
-	return in.matvec(fnMatVecQ8_0, Q8_0, w, xq, y, rows, cols)
+// MatVecQ8_0 computes y = w·x for a Q8_0 matrix; xa is x quantized by
+// QuantizeAct.
+func (in *Instance) MatVecQ8_0(w, xa, y Buf, rows, cols int) error {
+	return in.matvec(fnMatVecQ8_0, Q8_0, w, xa, y, rows, cols)
 }
 
-// MatVecQ4_0 computes y = w·x for a Q4_0 matrix; xq is x quantized by
-// QuantizeQ8_0.
-func (in *Instance) MatVecQ4_0(w, xq, y Buf, rows, cols int) error {
-	return in.matvec(fnMatVecQ4_0, Q4_0, w, xq, y, rows, cols)
+// MatVecQ4_0 computes y = w·x for a Q4_0 matrix; xa is x quantized by
+// QuantizeAct.
+func (in *Instance) MatVecQ4_0(w, xa, y Buf, rows, cols int) error {
+	return in.matvec(fnMatVecQ4_0, Q4_0, w, xa, y, rows, cols)
 }
 
 func (in *Instance) matvec(f fn, t Type, w, x, y Buf, rows, cols int) error {
@@ -126,7 +131,7 @@ func (in *Instance) matvec(f fn, t Type, w, x, y Buf, rows, cols int) error {
 	}
 	xb := 4 * cols
 	if t == Q8_0 || t == Q4_0 {
-		xb = Q8Bytes(cols)
+		xb = A8Bytes(cols)
 	}
 	if err := firstErr(need(f, "w", w, rows*rb), need(f, "x", x, xb), need(f, "y", y, 4*rows)); err != nil {
 		return err
@@ -187,15 +192,38 @@ func (in *Instance) QuantizeQ8_0(x, q Buf, n int) error {
 	return in.call(f)
 }
 
-// MatMulQ8_0 computes c[m,n] = a·wᵀ for a Q8_0 weight matrix w[n,k]; aq is m
-// rows of a quantized by QuantizeQ8_0.
-func (in *Instance) MatMulQ8_0(w, aq, c Buf, m, n, k int) error {
-	return in.matmulQ(fnMatMulQ8_0, Q8_0, w, aq, c, m, n, k)
+// QuantizeAct quantizes rows of n floats (n a multiple of 32) from x into
+// the A8 layout the quantized products read (A8Bytes(n) bytes per row in
+// a): the int8 values and f16-rounded scales of Q8_0, widened to int16 and
+// f32 so that each is widened once per vector rather than once per weight
+// row.
+func (in *Instance) QuantizeAct(x, a Buf, rows, n int) error {
+	f := fnQuantizeAct
+	if n%32 != 0 {
+		return fmt.Errorf("kernels: quantize_act: %d values is not a multiple of 32", n)
+	}
+	if err := firstErr(dims(f, rows, n), need(f, "x", x, 4*rows*n), need(f, "a", a, rows*A8Bytes(n))); err != nil {
+		return err
+	}
+	for r := 0; r < rows; r++ {
+		s := &in.stack
+		s[0], s[1], s[2] = uint64(x.Off)+uint64(4*r*n), uint64(a.Off)+uint64(r*A8Bytes(n)), i32(n)
+		if err := in.call(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MatMulQ8_0 computes c[m,n] = a·wᵀ for a Q8_0 weight matrix w[n,k]; aa is m
+// rows of a quantized by QuantizeAct.
+func (in *Instance) MatMulQ8_0(w, aa, c Buf, m, n, k int) error {
+	return in.matmulQ(fnMatMulQ8_0, Q8_0, w, aa, c, m, n, k)
 }
 
 // MatMulQ4_0 is MatMulQ8_0 for Q4_0 weights.
-func (in *Instance) MatMulQ4_0(w, aq, c Buf, m, n, k int) error {
-	return in.matmulQ(fnMatMulQ4_0, Q4_0, w, aq, c, m, n, k)
+func (in *Instance) MatMulQ4_0(w, aa, c Buf, m, n, k int) error {
+	return in.matmulQ(fnMatMulQ4_0, Q4_0, w, aa, c, m, n, k)
 }
 
 func (in *Instance) matmulQ(f fn, t Type, w, aq, c Buf, m, n, k int) error {
@@ -206,7 +234,7 @@ func (in *Instance) matmulQ(f fn, t Type, w, aq, c Buf, m, n, k int) error {
 	if err != nil {
 		return err
 	}
-	if err := firstErr(need(f, "w", w, n*rb), need(f, "aq", aq, m*Q8Bytes(k)), need(f, "c", c, 4*m*n)); err != nil {
+	if err := firstErr(need(f, "w", w, n*rb), need(f, "aa", aq, m*A8Bytes(k)), need(f, "c", c, 4*m*n)); err != nil {
 		return err
 	}
 	s := &in.stack

@@ -222,10 +222,10 @@ func (j *job) run(in *Instance) error {
 		}
 	case Q8_0, Q4_0:
 		var q Buf
-		if q, err = in.Alloc(n * Q8Bytes(m.Cols)); err != nil {
+		if q, err = in.Alloc(n * A8Bytes(m.Cols)); err != nil {
 			return err
 		}
-		if err = in.QuantizeQ8_0(xb, q, n*m.Cols); err != nil {
+		if err = in.QuantizeAct(xb, q, n, m.Cols); err != nil {
 			return err
 		}
 		switch {

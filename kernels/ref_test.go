@@ -79,6 +79,17 @@ func quantizeRef(x []float32) []byte {
 	return out
 }
 
+// decodeA8 expands one row of n activations in the A8 layout.
+func decodeA8(a []byte, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		q := int16(uint16(a[2*i]) | uint16(a[2*i+1])<<8)
+		d := math.Float32frombits(uint32(a[2*n+4*(i/32)]) | uint32(a[2*n+4*(i/32)+1])<<8 | uint32(a[2*n+4*(i/32)+2])<<16 | uint32(a[2*n+4*(i/32)+3])<<24)
+		out[i] = float64(q) * float64(d)
+	}
+	return out
+}
+
 // dequant expands a row of type t to float64.
 func dequant(t Type, row []byte, cols int) []float64 {
 	out := make([]float64, cols)

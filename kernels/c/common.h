@@ -15,6 +15,11 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 
+// INLINE forces inlining where a constant argument (a block size, a type
+// flag) must fold into the caller: otherwise wazero pays a bounds check for
+// every address computed from the variable.
+#define INLINE static inline __attribute__((always_inline))
+
 // Bytes in one GGUF Q8_0 block (f16 scale + 32 int8) and Q4_0 block
 // (f16 scale + 16 bytes of nibbles); both hold 32 weights.
 #define QK 32
@@ -139,15 +144,20 @@ static inline v128_t exp4(v128_t x) {
   return wasm_v128_andnot(wasm_f32x4_mul(p, e), under);
 }
 
-// f16x4_to_f32x4 widens four halves at p (8 bytes), as f16_to_f32 does.
-static inline v128_t f16x4_to_f32x4(const uint16_t *p) {
-  v128_t h = wasm_u32x4_load16x4(p);
+// f16bits_to_f32x4 widens four halves held in the low 16 bits of each
+// lane, as f16_to_f32 does.
+static inline v128_t f16bits_to_f32x4(v128_t h) {
   v128_t em = wasm_v128_and(h, wasm_i32x4_splat(0x7fff));
   v128_t sh = wasm_i32x4_shl(em, 13);
   v128_t f = wasm_f32x4_mul(sh, wasm_f32x4_splat(0x1p112f));
   v128_t special = wasm_i32x4_gt(em, wasm_i32x4_splat(0x7bff));
   f = wasm_v128_bitselect(wasm_v128_or(sh, wasm_i32x4_splat(0x7f800000)), f, special);
   return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_xor(h, em), 16));
+}
+
+// f16x4_to_f32x4 widens four halves at p (8 bytes).
+static inline v128_t f16x4_to_f32x4(const uint16_t *p) {
+  return f16bits_to_f32x4(wasm_u32x4_load16x4(p));
 }
 #endif
 
