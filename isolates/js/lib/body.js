@@ -91,7 +91,9 @@ function clone(body) {
 // mixin adds the Body methods to a class whose instances keep their body record under kBody.
 function mixin(cls) {
   const p = cls.prototype;
-  const def = (name, fn) => Object.defineProperty(p, name, { value: fn, writable: true, configurable: true, enumerable: true });
+  // One descriptor for all the methods: each object literal is an allocation in every isolate.
+  const d = { value: undefined, writable: true, configurable: true, enumerable: true };
+  const def = (name, fn) => { d.value = fn; Object.defineProperty(p, name, d); };
   Object.defineProperty(p, "body", { get() { return stream(this[kBody]); }, configurable: true, enumerable: true });
   Object.defineProperty(p, "bodyUsed", { get() { return isUsed(this[kBody]); }, configurable: true, enumerable: true });
   def("text", function text() { return consume(this[kBody], true); });
