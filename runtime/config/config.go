@@ -41,6 +41,8 @@ type Config struct {
 	Rules []Rule
 	// KVNamespaces are the Workers KV bindings of kv_namespaces, in order.
 	KVNamespaces []KVNamespace
+	// VectorizeIndexes are the Vectorize bindings of vectorize, in order.
+	VectorizeIndexes []VectorizeIndex
 
 	// Raw is the effective configuration after environment selection: every key wrangler
 	// knows, with its value as written (integers as float64, like encoding/json), top-level
@@ -106,6 +108,7 @@ func Load(path string, opts LoadOptions) (*Config, error) {
 	cfg.Limits = r.limits()
 	cfg.Rules = r.rules()
 	cfg.KVNamespaces = r.kvNamespaces()
+	cfg.VectorizeIndexes = r.vectorizeIndexes()
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
