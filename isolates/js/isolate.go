@@ -96,6 +96,7 @@ func NewIsolate(cfg *Config) (*Isolate, error) {
 	// allocations to build.
 	iso.internal.Set("symbol", func(c goja.FunctionCall) goja.Value { return goja.NewSymbol(c.Argument(0).String()) })
 	iso.internal.Set("toStringTag", goja.SymToStringTag)
+	iso.internal.Set("iterator", goja.SymIterator)
 	iso.installGlobals()
 	err := iso.enter(func() error {
 		if err := iso.bootstrap(); err != nil {

@@ -47,6 +47,14 @@ func TestLazySetUpIsUnobservable(t *testing.T) {
 			want: `[false,"text/plain;charset=UTF-8","x",true]`},
 		{name: "null headers still throw", body: `return new Response("x", { headers: null });`,
 			errName: "TypeError", errMsg: "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'."},
+		{name: "byte bodies as text without TextDecoder", body: `return (async () => [
+			await new Response(new Uint8Array([0xEF, 0xBB, 0xBF, 104, 0xFF, 105])).text(),
+			await new Request("https://example.com/", { method: "POST", body: "héllo" }).text(),
+			typeof TextDecoder])();`,
+			want: "[\"h\uFFFDi\",\"héllo\",\"function\"]"},
+		{name: "headers from iterables", body: `const h = new Headers([["a", " 1 "], ["B", "2"]]);
+			return [...new Headers(h)].concat([h.get("a")]);`,
+			want: `[["a","1"],["b","2"],"1"]`},
 		{name: "string bodies as bytes and streams", body: `return (async () => { const r = new Response("héllo");
 			const b = await new Response("héllo").bytes();
 			const s = new Response(new Response("ab").body);

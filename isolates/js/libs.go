@@ -65,7 +65,7 @@ var precompile = sync.OnceFunc(func() {
 		for _, name := range dispatchLibs {
 			libraries[name].program()
 		}
-		for _, name := range []string{"headers", "timers", "console", "encoding", "streams"} {
+		for _, name := range []string{"headers", "utf8", "streams", "timers", "console", "encoding"} {
 			if l := libraries[name]; l != nil {
 				l.program()
 			}

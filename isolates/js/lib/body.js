@@ -3,7 +3,7 @@
 // the common cases (return new Response("text"), await request.json()) never build a stream.
 const kBody = internal.symbol("body");
 
-// The streams and encoding libraries load on first need: a body given and read as a string
+// The streams and UTF-8 libraries load on first need: a body given and read as a string
 // (new Response("text"), the common case) needs neither, and loading them used to be most of
 // the set-up of a request.
 let S = null;
@@ -12,11 +12,11 @@ function streams() {
   return S;
 }
 function encodeUTF8(s) {
-  if (!internal.encodeUTF8) internal.load("encoding");
+  if (!internal.encodeUTF8) internal.load("utf8");
   return internal.encodeUTF8(s);
 }
 function decodeUTF8(u8) {
-  if (!internal.decodeUTF8) internal.load("encoding");
+  if (!internal.decodeUTF8) internal.load("utf8");
   return internal.decodeUTF8(u8);
 }
 

@@ -1,17 +1,23 @@
 // Fetch Headers: names are case-insensitive and kept lower-cased; iteration is sorted and combines
 // repeated values with ", ", except Set-Cookie, whose values stay separate.
-const kList = Symbol("headers list");
-const kGuard = Symbol("headers guard");
+const kList = internal.symbol("headers list");
+const kGuard = internal.symbol("headers guard");
 
 const tokenRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Made once: a regular expression literal in a function is a new object on every call.
+const trimRe = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+const invalidValueRe = /[\0\r\n]/;
+const isSpace = (c) => c === 9 || c === 10 || c === 13 || c === 32;
 function checkName(name) {
   name = String(name);
   if (!tokenRe.test(name)) throw new TypeError(`Invalid header name.`);
   return name.toLowerCase();
 }
 function normalizeValue(value) {
-  value = String(value).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-  if (/[\0\r\n]/.test(value)) throw new TypeError(`Invalid header value.`);
+  value = String(value);
+  const n = value.length;
+  if (n > 0 && (isSpace(value.charCodeAt(0)) || isSpace(value.charCodeAt(n - 1)))) value = value.replace(trimRe, "");
+  if (invalidValueRe.test(value)) throw new TypeError(`Invalid header value.`);
   return value;
 }
 function checkMutable(h) {
@@ -31,7 +37,7 @@ class Headers {
       for (const [k, vs] of init[kList]) this[kList].set(k, vs.slice());
       return;
     }
-    if (typeof init[Symbol.iterator] === "function") {
+    if (typeof init[internal.iterator] === "function") {
       for (const pair of init) {
         const p = Array.from(pair);
         if (p.length !== 2) throw new TypeError("Failed to construct 'Headers': Each header pair must be a name/value tuple.");
@@ -85,8 +91,8 @@ class Headers {
   }
   *keys() { for (const [k] of this.entries()) yield k; }
   *values() { for (const [, v] of this.entries()) yield v; }
-  [Symbol.iterator]() { return this.entries(); }
-  get [Symbol.toStringTag]() { return "Headers"; }
+  [internal.iterator]() { return this.entries(); }
+  get [internal.toStringTag]() { return "Headers"; }
 }
 
 // fromList builds Headers from a flat [name, value, ...] list coming from Go.
