@@ -64,7 +64,7 @@ type Worker struct {
 	Limits Limits
 
 	pool *js.Pool
-	// release lets go of the binding state (the KV store) this version holds.
+	// release lets go of the binding state (KV and Vectorize stores) this version holds.
 	release func()
 }
 
@@ -108,10 +108,16 @@ func Load(p Project, opts Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	release, err := kvBindings(cfg, opts.PersistTo, env)
+	releaseKV, err := kvBindings(cfg, opts.PersistTo, env)
 	if err != nil {
 		return nil, err
 	}
+	releaseVectorize, err := vectorizeBindings(cfg, opts.PersistTo, env)
+	if err != nil {
+		releaseKV()
+		return nil, err
+	}
+	release := func() { releaseKV(); releaseVectorize() }
 	limits := Limits{CPU: DefaultCPULimit, Wall: DefaultWallLimit, WaitUntil: DefaultWaitUntilLimit}
 	if cfg.Limits.CPUMs > 0 {
 		limits.CPU = time.Duration(cfg.Limits.CPUMs) * time.Millisecond

@@ -1,0 +1,120 @@
+package js
+
+import (
+	"io"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"github.com/moltworker/molt/bindings/vectorize"
+)
+
+// vectorizeWorker runs the case named by the request path against env.VEC (3 dimensions,
+// cosine, with a metadata index on "genre") and answers with its result as JSON, or with the
+// name and message of what it threw.
+const vectorizeWorker = `
+const cases = {
+  async insert(V) {
+    const a = await V.insert([
+      { id: "a", values: [1, 0, 0], metadata: { genre: "drama", title: "A" } },
+      { id: "b", values: new Float32Array([0.9, 0.1, 0]), namespace: "ns1", metadata: { genre: "comedy" } },
+      { id: "c", values: new Float64Array([0, 1, 0]) },
+    ]);
+    return [typeof a.mutationId, a.mutationId.length, Object.keys(a)];
+  },
+  async query(V) { return await V.query([1, 0, 0], { topK: 2 }); },
+  async queryAll(V) { return await V.query([58.8, 6.7, 3.4], { topK: 1, returnValues: true, returnMetadata: "all" }); },
+  async queryBool(V) { return (await V.query([1, 0, 0], { topK: 1, returnMetadata: true })).matches[0].metadata; },
+  async queryIndexed(V) { return (await V.query([1, 0, 0], { topK: 1, returnMetadata: "indexed" })).matches[0].metadata; },
+  async queryNamespace(V) { return (await V.query([1, 0, 0], { namespace: "ns1" })).matches.map((m) => [m.id, m.namespace]); },
+  async queryFilter(V) {
+    const r = await V.query([1, 0, 0], { filter: { genre: { $in: ["comedy", "horror"] } } });
+    const s = await V.query([1, 0, 0], { filter: { genre: { $ne: "comedy" } } });
+    return [r.matches.map((m) => m.id), s.matches.map((m) => m.id)];
+  },
+  async queryById(V) { return (await V.queryById("c", { topK: 1 })).matches.map((m) => [m.id, m.score]); },
+  async upsert(V) {
+    await V.upsert([{ id: "a", values: [0, 0, 1] }]);
+    return await V.getByIds(["a", "missing", "b"]);
+  },
+  async insertExisting(V) { await V.insert([{ id: "b", values: [0, 0, 1] }]); return (await V.getByIds(["b"]))[0].values; },
+  async remove(V) { const m = await V.deleteByIds(["c", "nope"]); return [typeof m.mutationId, await V.getByIds(["c"])]; },
+  async describe(V) { const d = await V.describe(); return [d.dimensions, d.vectorCount, typeof d.processedUpToMutation, typeof d.processedUpToDatetime]; },
+  wrongDims(V) { return V.query([1, 0]); },
+  wrongDimsInsert(V) { return V.upsert([{ id: "x", values: [1, 0, 0, 0] }]); },
+  topK(V) { return V.query([1, 0, 0], { topK: 101 }); },
+  topKValues(V) { return V.query([1, 0, 0], { topK: 21, returnValues: true }); },
+  returnMetadataBad(V) { return V.query([1, 0, 0], { returnMetadata: "some" }); },
+  returnMetadataFalse(V) { return V.query([1, 0, 0], { returnMetadata: false }); },
+  longId(V) { return V.insert([{ id: "x".repeat(65), values: [1, 0, 0] }]); },
+  tooManyIds(V) { return V.getByIds(Array.from({ length: 21 }, (_, i) => "i" + i)); },
+  badFilter(V) { return V.query([1, 0, 0], { filter: { "$x": 1 } }); },
+  missingIndex(V, env) { return env.NONE.query([1]); },
+  illegal(V) { return V.query.call({}, [1, 0, 0]); },
+};
+var __molt_exports = { default: { async fetch(req, env) {
+  const name = new URL(req.url).pathname.slice(1);
+  try {
+    return Response.json({ ok: await cases[name](env.VEC, env) ?? "undefined" });
+  } catch (e) {
+    return Response.json({ error: [e.name, e.message] });
+  }
+} } };
+`
+
+func TestVectorizeFromJS(t *testing.T) {
+	store, err := vectorize.Open(filepath.Join(t.TempDir(), "vectorize.db"), vectorize.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.CreateIndex(vectorize.IndexConfig{Name: "vec", Dimensions: 3, Metric: vectorize.Cosine}); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := store.Index("vec")
+	if _, err := x.CreateMetadataIndex("genre", vectorize.String); err != nil {
+		t.Fatal(err)
+	}
+	srv := frontServer(t, vectorizeWorker, map[string]any{"VEC": vectorize.NewBinding(store, "vec"), "NONE": vectorize.NewBinding(store, "none")})
+	e := func(name, msg string) string {
+		return `{"error":[` + mustJSONString(name) + `,` + mustJSONString(msg) + `]}`
+	}
+	// The cases run in order: later ones see what earlier ones wrote.
+	for _, tc := range []struct{ name, want string }{
+		{"insert", `{"ok":["string",36,["mutationId"]]}`},
+		{"query", `{"ok":{"count":2,"matches":[{"id":"a","score":1},{"id":"b","namespace":"ns1","score":0.9938837289810181}]}}`},
+		{"queryAll", `{"ok":{"count":1,"matches":[{"id":"b","namespace":"ns1","score":0.9983497858047485,"values":[0.8999999761581421,0.10000000149011612,0],"metadata":{"genre":"comedy"}}]}}`},
+		{"queryBool", `{"ok":{"genre":"drama","title":"A"}}`},
+		{"queryIndexed", `{"ok":{"genre":"drama"}}`},
+		{"queryNamespace", `{"ok":[["b","ns1"]]}`},
+		{"queryFilter", `{"ok":[["b"],["a","c"]]}`},
+		{"queryById", `{"ok":[["c",1]]}`},
+		{"upsert", `{"ok":[{"id":"a","values":[0,0,1]},{"id":"b","namespace":"ns1","values":[0.8999999761581421,0.10000000149011612,0],"metadata":{"genre":"comedy"}}]}`},
+		{"insertExisting", `{"ok":[0.8999999761581421,0.10000000149011612,0]}`},
+		{"remove", `{"ok":["string",[]]}`},
+		{"describe", `{"ok":[3,2,"string","string"]}`},
+		{"wrongDims", e("Error", "VECTOR_QUERY_ERROR (code = 40006): invalid query vector, expected 3 dimensions, and got 2 dimensions")},
+		{"wrongDimsInsert", e("Error", `VECTOR_UPSERT_ERROR (code = 40012): invalid vector for id="x", expected 3 dimensions, and got 4 dimensions`)},
+		{"topK", e("Error", "VECTOR_QUERY_ERROR (code = 40025): max top K is 100, but got 101")},
+		{"topKValues", e("Error", "VECTOR_QUERY_ERROR (code = 40025): with returnValues=true or returnMetadata=all, max top K is 20, but got 21")},
+		{"returnMetadataBad", e("Error", `Invalid returnMetadata option. Expected: true, false, "none", "indexed" or "all"; got: some`)},
+		{"returnMetadataFalse", e("Error", "VECTOR_QUERY_ERROR (code = 40026): Failed to parse the request body as JSON: returnMetadata: expected value")},
+		{"longId", e("Error", "VECTOR_INSERT_ERROR (code = 40008): id too long; max is 64 bytes, got 65 bytes")},
+		{"tooManyIds", e("Error", "VECTOR_GET_ERROR (code = 40007): too many ids in payload; max id count is 20, got 21")},
+		{"badFilter", e("Error", `VECTOR_QUERY_ERROR: invalid filter: key "$x" cannot start with '$'`)},
+		{"missingIndex", e("Error", `VECTOR_QUERY_ERROR: index "none" not found; create it with: molt vectorize create none --dimensions N --metric cosine|euclidean|dot-product`)},
+		{"illegal", e("TypeError", "Illegal invocation")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := http.Get(srv.URL + "/" + tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if string(body) != tc.want {
+				t.Fatalf("got  %s\nwant %s", body, tc.want)
+			}
+		})
+	}
+}
