@@ -166,7 +166,9 @@ func (iso *Isolate) incomingRequest(r *http.Request, in Incoming) goja.Value {
 	}
 	iso.load("request")
 	fromHost, _ := goja.AssertFunction(iso.internal.Get("request").ToObject(vm).Get("fromHost"))
-	req, err := fromHost(goja.Undefined(), vm.ToValue(r.Method), vm.ToValue(in.URL), vm.NewArray(list...),
+	// The list is handed over as a Go slice, whose items become JavaScript strings only if the
+	// worker reads the request's headers (request.js builds them on demand).
+	req, err := fromHost(goja.Undefined(), vm.ToValue(r.Method), vm.ToValue(in.URL), vm.ToValue(list),
 		vm.ToValue(bodyID), iso.toJS(in.CF))
 	if err != nil {
 		panic(err)
