@@ -32,6 +32,16 @@ const (
 	fxEps     = 1e-12
 )
 
+// shape is a model's dimensions.
+type shape struct{ hidden, heads, ffn, layers, context int }
+
+var (
+	tinyShape = shape{fxHidden, fxHeads, fxFFN, fxLayers, fxContext}
+	// bgeSmall is the shape of bge-small-en-v1.5 / all-MiniLM-L12 (33M
+	// parameters without the vocabulary), for benchmarks.
+	bgeSmall = shape{384, 12, 1536, 12, 512}
+)
+
 // phantom converts a WordPiece vocabulary entry the way llama.cpp's
 // convert_hf_to_gguf.py does for BERT.
 func phantom(tok string) string {
@@ -48,6 +58,12 @@ func phantom(tok string) string {
 // token_embd, as llama.cpp quantizes it too) of type typ; norms, biases and
 // the small embeddings stay F32.
 func fixture(t testing.TB, typ gguf.Type) []byte {
+	t.Helper()
+	return fixtureShape(t, typ, tinyShape)
+}
+
+// fixtureShape is fixture for any shape.
+func fixtureShape(t testing.TB, typ gguf.Type, sh shape) []byte {
 	t.Helper()
 	vf, err := os.Open(vocabPath)
 	if err != nil {
@@ -78,11 +94,11 @@ func fixture(t testing.TB, typ gguf.Type) []byte {
 	}
 	set("general.architecture", "bert")
 	set("general.name", "bert-tiny (molt test fixture, seeded random weights)")
-	set("bert.context_length", uint32(fxContext))
-	set("bert.embedding_length", uint32(fxHidden))
-	set("bert.feed_forward_length", uint32(fxFFN))
-	set("bert.block_count", uint32(fxLayers))
-	set("bert.attention.head_count", uint32(fxHeads))
+	set("bert.context_length", uint32(sh.context))
+	set("bert.embedding_length", uint32(sh.hidden))
+	set("bert.feed_forward_length", uint32(sh.ffn))
+	set("bert.block_count", uint32(sh.layers))
+	set("bert.attention.head_count", uint32(sh.heads))
 	set("bert.attention.layer_norm_epsilon", float32(fxEps))
 	set("bert.attention.causal", false)
 	set("bert.pooling_type", uint32(PoolMean))
@@ -114,28 +130,28 @@ func fixture(t testing.TB, typ gguf.Type) []byte {
 			t.Fatal(err)
 		}
 	}
-	add("token_embd.weight", typ, len(toks), fxHidden, 0.5, 0)
-	add("token_types.weight", gguf.F32, 2, fxHidden, 0.1, 0)
-	add("position_embd.weight", gguf.F32, fxContext, fxHidden, 0.1, 0)
-	add("token_embd_norm.weight", gguf.F32, 1, fxHidden, 0.1, 1)
-	add("token_embd_norm.bias", gguf.F32, 1, fxHidden, 0.1, 0)
-	for i := 0; i < fxLayers; i++ {
+	add("token_embd.weight", typ, len(toks), sh.hidden, 0.5, 0)
+	add("token_types.weight", gguf.F32, 2, sh.hidden, 0.1, 0)
+	add("position_embd.weight", gguf.F32, sh.context, sh.hidden, 0.1, 0)
+	add("token_embd_norm.weight", gguf.F32, 1, sh.hidden, 0.1, 1)
+	add("token_embd_norm.bias", gguf.F32, 1, sh.hidden, 0.1, 0)
+	for i := 0; i < sh.layers; i++ {
 		p := fmt.Sprintf("blk.%d.", i)
 		lin := func(name string, rows, cols int) {
 			add(p+name+".weight", typ, rows, cols, 1/math.Sqrt(float64(cols)), 0)
 			add(p+name+".bias", gguf.F32, 1, rows, 0.05, 0)
 		}
 		nrm := func(name string) {
-			add(p+name+".weight", gguf.F32, 1, fxHidden, 0.1, 1)
-			add(p+name+".bias", gguf.F32, 1, fxHidden, 0.1, 0)
+			add(p+name+".weight", gguf.F32, 1, sh.hidden, 0.1, 1)
+			add(p+name+".bias", gguf.F32, 1, sh.hidden, 0.1, 0)
 		}
-		lin("attn_q", fxHidden, fxHidden)
-		lin("attn_k", fxHidden, fxHidden)
-		lin("attn_v", fxHidden, fxHidden)
-		lin("attn_output", fxHidden, fxHidden)
+		lin("attn_q", sh.hidden, sh.hidden)
+		lin("attn_k", sh.hidden, sh.hidden)
+		lin("attn_v", sh.hidden, sh.hidden)
+		lin("attn_output", sh.hidden, sh.hidden)
 		nrm("attn_output_norm")
-		lin("ffn_up", fxFFN, fxHidden)
-		lin("ffn_down", fxHidden, fxFFN)
+		lin("ffn_up", sh.ffn, sh.hidden)
+		lin("ffn_down", sh.hidden, sh.ffn)
 		nrm("layer_output_norm")
 	}
 	var buf bytes.Buffer
