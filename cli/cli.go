@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(devCommand(), kvCommand(), versionCommand())
+	root.AddCommand(devCommand(), kvCommand(), vectorizeCommand(), versionCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "✘ %s\n", err)
 		var ee exitError
