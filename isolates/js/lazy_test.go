@@ -19,6 +19,9 @@ func TestLazySetUpIsUnobservable(t *testing.T) {
 			want: `[42,"function"]`},
 		{name: "deleting a used global deletes it", body: `const H = Headers; delete globalThis.Headers; return [typeof globalThis.Headers, typeof H];`,
 			want: `["undefined","function"]`},
+		{name: "service-worker globals in a module worker", body: `return [typeof addEventListener, typeof removeEventListener, typeof FetchEvent, typeof ExecutionContext,
+			new FetchEvent("fetch", { request: 1 }).request];`,
+			want: `["function","function","function","function",1]`},
 		{name: "unknown globals are still not defined", body: `return [typeof NoSuchGlobal, "NoSuchGlobal" in globalThis];`,
 			want: `["undefined",false]`},
 		{name: "string tags without the Symbol global", body: `const t = Object.prototype.toString;

@@ -7,5 +7,6 @@ func init() {
 	register("body", nil, nil)
 	register("request", []string{"Request"}, nil)
 	register("response", []string{"Response"}, nil)
-	register("worker", []string{"addEventListener", "removeEventListener", "ExecutionContext", "FetchEvent"}, nil)
+	register("worker", []string{"ExecutionContext"}, nil)
+	register("serviceworker", []string{"addEventListener", "removeEventListener", "FetchEvent"}, nil)
 }
