@@ -48,6 +48,12 @@ func TestLazySetUpIsUnobservable(t *testing.T) {
 			try { Response.error().headers.set("a", "b"); } catch (e) { threw = e instanceof TypeError; }
 			return [r.headers.has("x-b"), c.headers.get("content-type"), await c.text(), threw]; })();`,
 			want: `[false,"text/plain;charset=UTF-8","x",true]`},
+		{name: "Response.json without and with headers", body: `return (async () => {
+			const a = Response.json({ a: 1 }, { status: 201 });
+			const b = Response.json([1], { headers: { "x-y": "z" } });
+			const c = Response.json(1, { headers: { "content-type": "text/x" } });
+			return [a.status, [...a.headers], await a.json(), [...b.headers], [...c.headers]]; })();`,
+			want: `[201,[["content-type","application/json"]],{"a":1},[["content-type","application/json"],["x-y","z"]],[["content-type","text/x"]]]`},
 		{name: "null headers still throw", body: `return new Response("x", { headers: null });`,
 			errName: "TypeError", errMsg: "Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'."},
 		{name: "byte bodies as text without TextDecoder", body: `return (async () => [

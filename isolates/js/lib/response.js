@@ -65,6 +65,12 @@ class Response {
   static json(data, init = undefined) {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError("Value is not JSON serializable.");
+    if (init === undefined || (init !== null && typeof init === "object" && init.headers === undefined)) {
+      // No headers given: the Response's own are made on demand, with this type.
+      const r = new Response(text, Object.assign({}, init));
+      r[kInit].contentType = "application/json";
+      return r;
+    }
     headersLib();
     const headers = new Headers(init && init.headers);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
