@@ -43,6 +43,10 @@ type Config struct {
 	KVNamespaces []KVNamespace
 	// VectorizeIndexes are the Vectorize bindings of vectorize, in order.
 	VectorizeIndexes []VectorizeIndex
+	// DurableObjects are the Durable Object bindings of durable_objects.bindings, in order.
+	DurableObjects []DurableObjectBinding
+	// Migrations are the Durable Object class migrations, in order.
+	Migrations []Migration
 
 	// Raw is the effective configuration after environment selection: every key wrangler
 	// knows, with its value as written (integers as float64, like encoding/json), top-level
@@ -109,6 +113,10 @@ func Load(path string, opts LoadOptions) (*Config, error) {
 	cfg.Rules = r.rules()
 	cfg.KVNamespaces = r.kvNamespaces()
 	cfg.VectorizeIndexes = r.vectorizeIndexes()
+	var doWarn, migWarn []string
+	cfg.DurableObjects, doWarn = r.durableObjects()
+	cfg.Migrations, migWarn = r.migrations()
+	cfg.Warnings = append(append(cfg.Warnings, doWarn...), migWarn...)
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
