@@ -82,7 +82,8 @@ func align(n uint32) uint32 { return (n + 15) &^ 15 }
 // needed. Growing may move the memory: views from Bytes and Float32s taken
 // before an Alloc must be taken again after it.
 func (in *Instance) Alloc(n int) (Buf, error) {
-	if n < 0 || uint64(in.top)+uint64(n)+15 > 1<<32 {
+	// Keep end+alignment below 4 GiB so that top never wraps around.
+	if n < 0 || uint64(in.top)+uint64(n) > 1<<32-16 {
 		return Buf{}, fmt.Errorf("kernels: cannot allocate %d bytes: linear memory is limited to 4 GiB (%d in use)", n, in.top)
 	}
 	b := Buf{Off: in.top, Len: uint32(n)}

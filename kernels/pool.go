@@ -65,7 +65,8 @@ func (p *Pool) work(in *Instance, ch chan *job) {
 	}
 }
 
-// Close stops the pool's goroutines and frees its instances.
+// Close stops the pool's goroutines and frees its instances; call it when no
+// product is running.
 func (p *Pool) Close() error {
 	for _, ch := range p.jobs {
 		close(ch)
@@ -82,7 +83,9 @@ func (p *Pool) Close() error {
 func (p *Pool) Size() int { return len(p.insts) }
 
 // Do runs f on the pool's first instance while holding the pool, for the
-// row operations (norms, softmax, attention) that are not split.
+// row operations (norms, softmax, attention) that are not split. f must not
+// call the pool's Matrix methods (the pool is already held), and should
+// Release what it allocates.
 func (p *Pool) Do(f func(in *Instance) error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
