@@ -65,7 +65,8 @@ var precompile = sync.OnceFunc(func() {
 		for _, name := range dispatchLibs {
 			libraries[name].program()
 		}
-		for _, name := range []string{"headers", "utf8", "streams", "timers", "console", "encoding"} {
+		// Then what most workers use: URL to route on request.url, Headers, bodies.
+		for _, name := range []string{"url", "headers", "utf8", "streams", "timers", "console", "encoding"} {
 			if l := libraries[name]; l != nil {
 				l.program()
 			}
