@@ -33,7 +33,7 @@ func randomUnit(n, dims int, seed uint64) [][]float32 {
 // a corpus with topics look; queries drawn the same way land near a centre.
 func clustered(n, dims, k int, spread float64, seed uint64) [][]float32 {
 	r := rand.New(rand.NewPCG(seed, 2))
-	centres := randomUnit(k, dims, seed+7)
+	centres := randomUnit(k, dims, 77) // the same topics for data and queries
 	out := make([][]float32, n)
 	for i := range out {
 		c := centres[r.IntN(k)]
