@@ -296,3 +296,24 @@ func goLayerNorm(out, x, w, b []float32) {
 		out[i] = (v-mean)*k*w[i] + b[i]
 	}
 }
+
+// BenchmarkAttention is one BERT-base/bge-small attention layer's core: 128
+// tokens, 12 heads of 64. GFLOP/s counts the two products (4·t²·heads·d).
+func BenchmarkAttention(b *testing.B) {
+	const t, h, d = 128, 12, 64
+	r := rand.New(rand.NewPCG(1, 1))
+	q, k, v := randomFloats(r, t*h*d, 1), randomFloats(r, t*h*d, 1), randomFloats(r, t*h*d, 1)
+	for _, build := range builds {
+		b.Run(build.String(), func(b *testing.B) {
+			in := newInstance(b, build)
+			a := Attention{Q: put(b, in, q), K: put(b, in, k), V: put(b, in, v), Out: alloc(b, in, 4*t*h*d),
+				Scratch: alloc(b, in, 4*t), T: t, S: t, Heads: h, KVHeads: h, Dim: d, Scale: 0.125}
+			for b.Loop() {
+				if err := in.Attention(a); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(4*t*t*h*d*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
