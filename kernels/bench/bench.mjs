@@ -103,6 +103,15 @@ for (const build of ['simd', 'scalar']) {
     const ns = time(fn);
     rows.push([`matmul ${name} 512^3`, build, (2 * M * N * K / ns).toFixed(2) + ' GFLOP/s', (ns / 1e6).toFixed(2) + ' ms']);
   }
+  // attention: 128 tokens, 12 heads of 64
+  {
+    const t = 128, h = 12, d = 64;
+    const q = k.alloc(t * h * d * 4), kk = k.alloc(t * h * d * 4), v = k.alloc(t * h * d * 4);
+    const o = k.alloc(t * h * d * 4), sc = k.alloc(t * 4);
+    k.fillFloats(q, t * h * d, 1); k.fillFloats(kk, t * h * d, 1); k.fillFloats(v, t * h * d, 1);
+    const ns = time(() => e.attention(q, kk, v, o, 0, sc, t, t, h, h, d, 0.125, 0));
+    rows.push(['attention 128x12x64', build, (4 * t * t * h * d / ns).toFixed(2) + ' GFLOP/s', (ns / 1e6).toFixed(2) + ' ms']);
+  }
   // row operations on 4096 floats
   const n = 4096;
   const rx = k.alloc(n * 4), rw = k.alloc(n * 4), rb = k.alloc(n * 4), ro = k.alloc(n * 4);
