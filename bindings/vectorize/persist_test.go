@@ -140,3 +140,56 @@ func TestGraphRecall(t *testing.T) {
 		t.Fatalf("recall@10 after deletions and reuse %.3f", r)
 	}
 }
+
+// Filters keep recall whether they are selective enough for an exact scan of what passes or
+// loose enough for the graph walk with a widened beam.
+func TestFilteredRecall(t *testing.T) {
+	vecs := clustered(6000, 32, 30, 0.6, 21)
+	s, err := Open(filepath.Join(t.TempDir(), "vectorize.db"), Options{ExactBelow: 1, ExactFiltered: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.CreateIndex(IndexConfig{Name: "f", Dimensions: 32, Metric: Cosine})
+	x, _ := s.Index("f")
+	x.CreateMetadataIndex("bucket", Number)
+	b := NewBinding(s, "f")
+	for i := 0; i < len(vecs); i += MaxBatch {
+		var batch []Vector
+		for j := i; j < i+MaxBatch; j++ {
+			batch = append(batch, Vector{ID: fmt.Sprint(j), Values: vecs[j], Metadata: json.RawMessage(fmt.Sprintf(`{"bucket":%d}`, j%100))})
+		}
+		if _, err := b.Upsert(batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queries := clustered(40, 32, 30, 0.6, 22)
+	for _, pct := range []int{1, 10, 30, 60, 100} {
+		f, _ := parseFilter(json.RawMessage(fmt.Sprintf(`{"bucket":{"$lt":%d}}`, pct)))
+		total := 0.0
+		for _, q := range queries {
+			x.mu.RLock()
+			var allowed []int32
+			for sl := range x.slots {
+				if f.matches(x.slots[sl].indexed) {
+					allowed = append(allowed, int32(sl))
+				}
+			}
+			exact := x.exact(x.distTo(q, invNorm(q)), 10, allowed)
+			got := x.search(q, 10, "", f)
+			x.mu.RUnlock()
+			hit := 0
+			for _, c := range got {
+				for _, e := range exact {
+					if c.s == e.s {
+						hit++
+					}
+				}
+			}
+			total += float64(hit) / float64(len(exact))
+		}
+		if r := total / float64(len(queries)); r < 0.95 {
+			t.Errorf("filter passing %d%%: recall@10 %.3f", pct, r)
+		}
+	}
+}

@@ -54,6 +54,10 @@ type Options struct {
 	EfSearch int
 	// ExactBelow is the vector count up to which queries scan every vector; default 2000.
 	ExactBelow int
+	// ExactFiltered is the count of vectors passing a namespace or filter up to which a query
+	// scans them instead of walking the graph; default about four million multiply-adds'
+	// worth (10 922 vectors of 384 dimensions).
+	ExactFiltered int
 }
 
 func (o Options) graph() graphParams {
@@ -83,7 +87,12 @@ func (o Options) exactBelow() int {
 
 // exactFiltered is how many filtered candidates an exact scan handles: about four million
 // multiply-adds, a millisecond or two, which beats a graph walk that must skip most nodes.
-func (o Options) exactFiltered(dims int) int { return 4 << 20 / max(dims, 1) }
+func (o Options) exactFiltered(dims int) int {
+	if o.ExactFiltered > 0 {
+		return o.ExactFiltered
+	}
+	return 4 << 20 / max(dims, 1)
+}
 
 var bucketIndexes = []byte("indexes")
 
