@@ -16,8 +16,8 @@ import (
 )
 
 // vectorizeCommand is molt vectorize, shaped as wrangler vectorize but acting on the project's
-// local state, which molt dev binds: the same file, so the two cannot run at the same time
-// (bbolt lets one process open it), as with molt kv.
+// local state, which molt dev binds. While molt dev runs it holds the file (bbolt admits one
+// opener), and molt vectorize reaches the indexes through it, as molt kv does.
 func vectorizeCommand() *cobra.Command {
 	t := &kvTarget{}
 	cmd := &cobra.Command{
@@ -25,8 +25,8 @@ func vectorizeCommand() *cobra.Command {
 		Short: "Manage the local Vectorize indexes of a project, as wrangler vectorize does",
 	}
 	t.projectFlags(cmd)
-	// open runs fn with the project's store.
-	open := func(fn func(s *vectorize.Store) error) error {
+	// open runs fn with a client of the project's indexes.
+	open := func(fn func(c vectorize.Client) error) error {
 		cfg, err := t.project()
 		if err != nil {
 			return err
@@ -35,20 +35,20 @@ func vectorizeCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		s, release, err := runtime.OpenVectorize(dir)
+		c, release, err := runtime.OpenVectorizeClient(dir)
 		if err != nil {
 			return err
 		}
 		defer release()
-		return fn(s)
+		return fn(c)
 	}
-	index := func(s *vectorize.Store, name string) (*vectorize.Index, error) {
-		x, err := s.Index(name)
+	// notFound words a missing index for the command line.
+	notFound := func(name string, err error) error {
 		var nf *vectorize.ErrNotFound
 		if errors.As(err, &nf) {
-			return nil, fmt.Errorf("index %q not found: create it with molt vectorize create %s --dimensions N --metric cosine", name, name)
+			return fmt.Errorf("index %q not found: create it with molt vectorize create %s --dimensions N --metric cosine", name, name)
 		}
-		return x, err
+		return err
 	}
 
 	var dims int
@@ -62,8 +62,8 @@ func vectorizeCommand() *cobra.Command {
 			if dims == 0 || metric == "" {
 				return errors.New("🚨 You must provide both dimensions and a metric when creating an index.")
 			}
-			return open(func(s *vectorize.Store) error {
-				cfg, err := s.CreateIndex(vectorize.IndexConfig{Name: args[0], Description: description, Dimensions: dims, Metric: vectorize.Metric(metric)})
+			return open(func(c vectorize.Client) error {
+				cfg, err := c.CreateIndex(vectorize.IndexConfig{Name: args[0], Description: description, Dimensions: dims, Metric: vectorize.Metric(metric)})
 				if err != nil {
 					return err
 				}
@@ -85,8 +85,8 @@ func vectorizeCommand() *cobra.Command {
 		Short: "List the indexes, as JSON",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return open(func(s *vectorize.Store) error {
-				cfgs, err := s.Indexes()
+			return open(func(c vectorize.Client) error {
+				cfgs, err := c.Indexes()
 				if err != nil {
 					return err
 				}
@@ -104,12 +104,12 @@ func vectorizeCommand() *cobra.Command {
 		Short: "Print an index's configuration as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return open(func(s *vectorize.Store) error {
-				x, err := index(s, args[0])
+			return open(func(c vectorize.Client) error {
+				cfg, err := c.GetIndex(args[0])
 				if err != nil {
-					return err
+					return notFound(args[0], err)
 				}
-				return printJSON(cmd.OutOrStdout(), apiIndex(x.Config()))
+				return printJSON(cmd.OutOrStdout(), apiIndex(cfg))
 			})
 		},
 	}
@@ -119,8 +119,8 @@ func vectorizeCommand() *cobra.Command {
 		Short: "Print an index's dimensions, vector count and last mutation as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return open(func(s *vectorize.Store) error {
-				in, err := vectorize.NewBinding(s, args[0]).Describe()
+			return open(func(c vectorize.Client) error {
+				in, err := c.Describe(args[0])
 				if err != nil {
 					return err
 				}
@@ -134,9 +134,9 @@ func vectorizeCommand() *cobra.Command {
 		Short: "Delete an index and its vectors",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return open(func(s *vectorize.Store) error {
-				if err := s.DeleteIndex(args[0]); err != nil {
-					return err
+			return open(func(c vectorize.Client) error {
+				if err := c.DeleteIndex(args[0]); err != nil {
+					return notFound(args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "✅ Deleted index %s\n", args[0])
 				return nil
@@ -147,7 +147,7 @@ func vectorizeCommand() *cobra.Command {
 	del.Flags().BoolP("force", "y", false, "do not ask for confirmation (molt never asks)")
 
 	cmd.AddCommand(create, list, get, info, del, vectorizeWriteCommand("insert", open), vectorizeWriteCommand("upsert", open), vectorizeQueryCommand(open))
-	cmd.AddCommand(vectorizeMetadataCommands(open, index)...)
+	cmd.AddCommand(vectorizeMetadataCommands(open, notFound)...)
 	return cmd
 }
 
@@ -174,7 +174,7 @@ type ndjsonVector struct {
 	Metadata  json.RawMessage `json:"metadata"`
 }
 
-func vectorizeWriteCommand(verb string, open func(func(*vectorize.Store) error) error) *cobra.Command {
+func vectorizeWriteCommand(verb string, open func(func(vectorize.Client) error) error) *cobra.Command {
 	var file string
 	var batch int
 	var asJSON bool
@@ -191,8 +191,7 @@ func vectorizeWriteCommand(verb string, open func(func(*vectorize.Store) error) 
 				return fmt.Errorf("🚨 Cannot read invalid or empty file: %s: %w", file, err)
 			}
 			defer f.Close()
-			return open(func(s *vectorize.Store) error {
-				b := vectorize.NewBinding(s, args[0])
+			return open(func(c vectorize.Client) error {
 				sc := bufio.NewScanner(f)
 				sc.Buffer(make([]byte, 1<<20), 64<<20)
 				var pending []vectorize.Vector
@@ -201,13 +200,7 @@ func vectorizeWriteCommand(verb string, open func(func(*vectorize.Store) error) 
 					if len(pending) == 0 {
 						return nil
 					}
-					var m vectorize.Mutation
-					var err error
-					if verb == "insert" {
-						m, err = b.Insert(pending)
-					} else {
-						m, err = b.Upsert(pending)
-					}
+					m, err := c.Write(args[0], pending, verb == "insert")
 					if err != nil {
 						return fmt.Errorf("%s: %w", file, err)
 					}
@@ -256,7 +249,7 @@ func vectorizeWriteCommand(verb string, open func(func(*vectorize.Store) error) 
 	return c
 }
 
-func vectorizeQueryCommand(open func(func(*vectorize.Store) error) error) *cobra.Command {
+func vectorizeQueryCommand(open func(func(vectorize.Client) error) error) *cobra.Command {
 	var vector []float64
 	var vectorID, namespace, returnMetadata, filter string
 	var topK int
@@ -284,19 +277,15 @@ func vectorizeQueryCommand(open func(func(*vectorize.Store) error) error) *cobra
 				}
 				opts.Filter = json.RawMessage(filter)
 			}
-			return open(func(s *vectorize.Store) error {
-				b := vectorize.NewBinding(s, args[0])
-				var res vectorize.Matches
-				var err error
-				if vectorID != "" {
-					res, err = b.QueryByID(vectorID, opts)
-				} else {
-					q := make([]float32, len(vector))
+			return open(func(c vectorize.Client) error {
+				var q []float32
+				if vectorID == "" {
+					q = make([]float32, len(vector))
 					for i, f := range vector {
 						q[i] = float32(f)
 					}
-					res, err = b.Query(q, opts)
 				}
+				res, err := c.Query(args[0], q, vectorID, opts)
 				if err != nil {
 					return err
 				}
@@ -318,21 +307,17 @@ func vectorizeQueryCommand(open func(func(*vectorize.Store) error) error) *cobra
 	return c
 }
 
-func vectorizeMetadataCommands(open func(func(*vectorize.Store) error) error, index func(*vectorize.Store, string) (*vectorize.Index, error)) []*cobra.Command {
+func vectorizeMetadataCommands(open func(func(vectorize.Client) error) error, notFound func(string, error) error) []*cobra.Command {
 	var property, typ string
 	create := &cobra.Command{
 		Use:   "create-metadata-index NAME --property-name P --type string|number|boolean",
 		Short: "Enable metadata filtering on a property (for vectors written from now on)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return open(func(s *vectorize.Store) error {
-				x, err := index(s, args[0])
+			return open(func(c vectorize.Client) error {
+				m, err := c.CreateMetadataIndex(args[0], property, vectorize.MetadataType(typ))
 				if err != nil {
-					return err
-				}
-				m, err := x.CreateMetadataIndex(property, vectorize.MetadataType(typ))
-				if err != nil {
-					return err
+					return notFound(args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "✅ Successfully enqueued metadata index creation request. Mutation changeset identifier: %s.\n", m.MutationID)
 				return nil
@@ -349,12 +334,12 @@ func vectorizeMetadataCommands(open func(func(*vectorize.Store) error) error, in
 		Short: "List the metadata indexes of an index, as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return open(func(s *vectorize.Store) error {
-				x, err := index(s, args[0])
+			return open(func(c vectorize.Client) error {
+				mis, err := c.MetadataIndexes(args[0])
 				if err != nil {
-					return err
+					return notFound(args[0], err)
 				}
-				return printJSON(cmd.OutOrStdout(), append([]vectorize.MetadataIndex{}, x.MetadataIndexes()...))
+				return printJSON(cmd.OutOrStdout(), append([]vectorize.MetadataIndex{}, mis...))
 			})
 		},
 	}
@@ -365,14 +350,10 @@ func vectorizeMetadataCommands(open func(func(*vectorize.Store) error) error, in
 		Short: "Disable metadata filtering on a property",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return open(func(s *vectorize.Store) error {
-				x, err := index(s, args[0])
+			return open(func(c vectorize.Client) error {
+				m, err := c.DeleteMetadataIndex(args[0], delProperty)
 				if err != nil {
-					return err
-				}
-				m, err := x.DeleteMetadataIndex(delProperty)
-				if err != nil {
-					return err
+					return notFound(args[0], err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "✅ Successfully enqueued metadata index deletion request. Mutation changeset identifier: %s.\n", m.MutationID)
 				return nil

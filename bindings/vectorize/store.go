@@ -94,6 +94,9 @@ func (o Options) exactFiltered(dims int) int {
 	return 4 << 20 / max(dims, 1)
 }
 
+// ErrLocked reports that another process holds the store's file open.
+var ErrLocked = errors.New("the file is locked by another molt process (molt dev or molt vectorize with the same state directory)")
+
 var bucketIndexes = []byte("indexes")
 
 func vectorsBucket(name string) []byte { return []byte("v/" + name) }
@@ -116,7 +119,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("vectorize: open %s: the file is locked by another molt process (molt dev or molt vectorize with the same state directory)", path)
+		return nil, fmt.Errorf("vectorize: open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("vectorize: open %s: %w", path, err)
@@ -227,6 +230,20 @@ func (s *Store) Indexes() ([]IndexConfig, error) {
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err
+}
+
+// IndexConfig returns the configuration of the named index without loading its vectors; the
+// error is *ErrNotFound when there is none.
+func (s *Store) IndexConfig(name string) (IndexConfig, error) {
+	var st indexState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketIndexes).Get([]byte(name))
+		if raw == nil {
+			return &ErrNotFound{Name: name}
+		}
+		return json.Unmarshal(raw, &st)
+	})
+	return st.IndexConfig, err
 }
 
 // Index returns the named index, loading it on first use; the error is *ErrNotFound when
