@@ -78,6 +78,9 @@ type Options struct {
 	WallLimit time.Duration
 	// CPULimit, when not zero, overrides the configuration's limits.cpu_ms.
 	CPULimit time.Duration
+	// DurableIdleTimeout is how long an idle Durable Object stays in memory; 0 means
+	// js.DefaultIdleTimeout.
+	DurableIdleTimeout time.Duration
 	// PersistTo is the directory of local binding state (--persist-to); "" means
 	// DefaultStateDir in the project.
 	PersistTo string
@@ -117,7 +120,13 @@ func Load(p Project, opts Options) (*Worker, error) {
 		releaseKV()
 		return nil, err
 	}
-	release := func() { releaseKV(); releaseVectorize() }
+	objects, objectWarnings, err := durableBindings(cfg, opts.PersistTo, env)
+	if err != nil {
+		releaseKV()
+		releaseVectorize()
+		return nil, err
+	}
+	release := func() { objects.close(); releaseKV(); releaseVectorize() }
 	limits := Limits{CPU: DefaultCPULimit, Wall: DefaultWallLimit, WaitUntil: DefaultWaitUntilLimit}
 	if cfg.Limits.CPUMs > 0 {
 		limits.CPU = time.Duration(cfg.Limits.CPUMs) * time.Millisecond
@@ -132,7 +141,7 @@ func Load(p Project, opts Options) (*Worker, error) {
 	if p.CompatibilityDate != "" {
 		date = p.CompatibilityDate
 	}
-	warnings := append(append([]string(nil), cfg.Warnings...), res.Warnings...)
+	warnings := append(append(append([]string(nil), cfg.Warnings...), res.Warnings...), objectWarnings...)
 	if date == "" {
 		date = time.Now().UTC().Format("2006-01-02")
 		warnings = append(warnings, fmt.Sprintf("no compatibility_date is set; using today's date, %s", date))
@@ -141,7 +150,7 @@ func Load(p Project, opts Options) (*Worker, error) {
 	if size == 0 {
 		size = 4
 	}
-	pool, err := js.NewPool(&js.Config{
+	jsCfg := &js.Config{
 		Script:             script,
 		Env:                env,
 		CompatibilityDate:  date,
@@ -149,10 +158,16 @@ func Load(p Project, opts Options) (*Worker, error) {
 		CPULimit:           limits.CPU,
 		Console:            opts.Console,
 		ServiceWorker:      res.Format == bundle.ServiceWorker,
-	}, size)
+	}
+	pool, err := js.NewPool(jsCfg, size)
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("%s: the worker's top-level code failed: %w", relTo(cfg.Dir, cfg.Main), err)
+	}
+	if err := objects.start(jsCfg, opts.DurableIdleTimeout); err != nil {
+		pool.Close()
+		release()
+		return nil, err
 	}
 	inputs := append([]string{}, res.Inputs...)
 	if cfg.Path != "" {

@@ -18,6 +18,8 @@ type NamespaceOptions struct {
 	// UniqueKey tells namespaces apart: ids are derived from it, so an id of one namespace
 	// is refused by another. molt uses "<worker>-<class>", as wrangler dev does.
 	UniqueKey string
+	// ClassName is the exported class implementing the objects.
+	ClassName string
 	// Dir holds the namespace's object databases and alarm records.
 	Dir string
 	// SQL marks a SQLite-backed class (new_sqlite_classes).
@@ -62,6 +64,9 @@ func NewNamespace(opts NamespaceOptions) (*Namespace, error) {
 
 // UniqueKey is the namespace's unique key.
 func (n *Namespace) UniqueKey() string { return n.opts.UniqueKey }
+
+// ClassName is the exported class implementing the namespace's objects.
+func (n *Namespace) ClassName() string { return n.opts.ClassName }
 
 // SQL reports whether the namespace's class is SQLite-backed.
 func (n *Namespace) SQL() bool { return n.opts.SQL }

@@ -99,6 +99,23 @@ func (s *Storage) Close() error {
 	return ferr
 }
 
+// Discard undoes the writes not yet flushed and closes the database: the object broke (it
+// was reset, or exceeded a limit), and what it wrote since its last flush never reached a
+// caller.
+func (s *Storage) Discard() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	if s.inTx {
+		s.conn.Exec("ROLLBACK")
+		s.inTx = false
+	}
+	if err := s.conn.Close(); err != nil {
+		return fmt.Errorf("durable: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
 // stmt returns the cached statement for one of this package's queries, reset.
 func (s *Storage) stmt(query string) (*sqlite3.Stmt, error) {
 	if st := s.stmts[query]; st != nil {

@@ -1,0 +1,422 @@
+// Durable Objects (workerd api/actor.c++, actor-state.c++, sql.c++): the namespace binding,
+// ids and stubs a worker sees, and, inside an object's own isolate, its state (ctx), storage
+// and the dispatch of its events. Storage, ids and the object instances live in Go
+// (bindings/durable, isolates/js/actor.go); values cross isolates as lib/serialize.js text.
+const { serialize, deserialize } = internal.load("serialize");
+const constructing = internal.symbol("constructing");
+const kHex = internal.symbol("hex"), kName = internal.symbol("name"), kNs = internal.symbol("namespace");
+const kActor = internal.symbol("actor"), kStorage = internal.symbol("storage"), kId = internal.symbol("id");
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+
+function attempt(fn) {
+  try { return Promise.resolve(fn()); } catch (e) { return Promise.reject(e); }
+}
+
+// --- the caller's side: namespace, ids, stubs ---------------------------------------------
+
+class DurableObjectId {
+  constructor(key, hex, name) {
+    if (key !== constructing) throw new TypeError("Illegal constructor");
+    this[kHex] = hex;
+    this[kName] = name;
+  }
+  toString() { return this[kHex]; }
+  equals(other) { return other instanceof DurableObjectId && other[kHex] === this[kHex]; }
+  get name() { return this[kName]; }
+  get jurisdiction() { return undefined; }
+  get [Symbol.toStringTag]() { return "DurableObjectId"; }
+}
+
+class DurableObjectNamespace {
+  constructor(key, h) {
+    if (key !== constructing) throw new TypeError("Illegal constructor");
+    this[kNs] = h;
+  }
+  idFromName(name) {
+    if (arguments.length === 0) throw new TypeError("Failed to execute 'idFromName' on 'DurableObjectNamespace': parameter 1 is not of type 'string'.");
+    const n = `${name}`;
+    return new DurableObjectId(constructing, natives.idFromName(this[kNs], n), n);
+  }
+  newUniqueId(options) {
+    if (options && options.jurisdiction !== undefined) throw new Error("Jurisdiction restrictions are not implemented in workerd.");
+    return new DurableObjectId(constructing, natives.newUniqueId(this[kNs]), undefined);
+  }
+  idFromString(id) {
+    if (arguments.length === 0) throw new TypeError("Failed to execute 'idFromString' on 'DurableObjectNamespace': parameter 1 is not of type 'string'.");
+    return new DurableObjectId(constructing, natives.idFromString(this[kNs], `${id}`), undefined);
+  }
+  get(id, options) {
+    if (!(id instanceof DurableObjectId)) throw new TypeError("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
+    natives.idFromString(this[kNs], id[kHex]);
+    return makeStub(this[kNs], id);
+  }
+  getByName(name, options) { return this.get(this.idFromName(name), options); }
+  jurisdiction(name) { return this; }
+  get [Symbol.toStringTag]() { return "DurableObjectNamespace"; }
+}
+
+class DurableObjectStub {
+  constructor(key, h, id) {
+    if (key !== constructing) throw new TypeError("Illegal constructor");
+    this[kNs] = h;
+    this[kId] = id;
+  }
+  get id() { return this[kId]; }
+  get name() { return this[kId][kName]; }
+  fetch(input, init) { return attempt(() => stubFetch(this[kNs], this[kId], input, init)); }
+  connect() { throw new Error("connect() is not implemented for Durable Objects in molt."); }
+  get [Symbol.toStringTag]() { return "DurableObject"; }
+}
+
+// A stub answers any other property with a function that calls the object's method of that
+// name over RPC; only the object can tell whether it exists.
+const stubHandler = {
+  get(target, prop, receiver) {
+    if (typeof prop === "symbol" || prop in target) return Reflect.get(target, prop, target);
+    // Not thenable: awaiting a stub must give the stub.
+    if (prop === "then") return undefined;
+    const h = target[kNs], id = target[kId];
+    return function (...args) { return rpc(h, id, prop, args); };
+  },
+};
+
+function makeStub(h, id) { return new Proxy(new DurableObjectStub(constructing, h, id), stubHandler); }
+
+function rpc(h, id, method, args) {
+  return attempt(() => natives.call(h, id[kHex], id[kName], method, serialize(args))).then((r) => {
+    const v = deserialize(r[1]);
+    if (r[0]) throw v;
+    return v;
+  });
+}
+
+function headerList(headers) {
+  const list = [];
+  for (const [k, v] of headers) list.push(k, v);
+  return list;
+}
+
+async function stubFetch(h, id, input, init) {
+  const req = new Request(input, init);
+  const body = req.body === null ? null : new Uint8Array(await req.arrayBuffer());
+  const r = await natives.fetch(h, id[kHex], id[kName], req.method, req.url, headerList(req.headers), body);
+  if (r[0]) throw deserialize(r[1]);
+  return toResponse(r[1], r[2], r[3], r[4]);
+}
+
+function toResponse(status, statusText, headers, body) {
+  const pairs = [];
+  for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
+  const nullBody = status === 204 || status === 205 || status === 304;
+  return new Response(nullBody ? null : body, { status, statusText, headers: pairs });
+}
+
+function createNamespace(h) { return new DurableObjectNamespace(constructing, h); }
+
+// --- the object's side: base classes, state, storage ---------------------------------------
+
+class DurableObject {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+class WorkerEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+class WorkflowEntrypoint {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+}
+class RpcTarget {}
+
+class DurableObjectState {
+  constructor(key, a, id, storage) {
+    if (key !== constructing) throw new TypeError("Illegal constructor");
+    this[kActor] = a;
+    this[kId] = id;
+    this[kStorage] = storage;
+  }
+  get id() { return this[kId]; }
+  get storage() { return this[kStorage]; }
+  get props() { return undefined; }
+  waitUntil(promise) { Promise.resolve(promise).catch(() => {}); }
+  // No other event is delivered until the promise fn returns settles; if it rejects, the
+  // object is reset, as on Cloudflare.
+  blockConcurrencyWhile(fn) {
+    const a = this[kActor];
+    natives.gate(a, 1);
+    let p;
+    try {
+      p = Promise.resolve(fn());
+    } catch (e) {
+      natives.gate(a, -1);
+      natives.abort(a, describe(e));
+      return Promise.reject(e);
+    }
+    return p.then((v) => { natives.gate(a, -1); return v; }, (e) => {
+      natives.gate(a, -1);
+      natives.abort(a, describe(e));
+      throw e;
+    });
+  }
+  abort(reason) { natives.abort(this[kActor], reason === undefined ? "Application called abort() to reset Durable Object." : describe(reason)); }
+  getWebSockets() { return []; }
+  acceptWebSocket() { throw new Error("WebSocket hibernation is not implemented in molt."); }
+  get [Symbol.toStringTag]() { return "DurableObjectState"; }
+}
+
+function describe(e) { return e instanceof Error ? `${e.name}: ${e.message}` : `${e}`; }
+
+function key(k) {
+  if (k === undefined) throw new TypeError("Failed to execute 'get' on 'DurableObjectStorage': parameter 1 is not of type 'string'.");
+  return `${k}`;
+}
+
+function toMap(flat) {
+  const m = new Map();
+  for (let i = 0; i < flat.length; i += 2) m.set(flat[i], deserialize(flat[i + 1]));
+  return m;
+}
+
+// Operations common to storage and a transaction's handle.
+class StorageOperations {
+  get(keys, options) {
+    return attempt(() => {
+      if (Array.isArray(keys)) return toMap(natives.getMany(this[kActor], keys.map(key)));
+      const v = natives.get(this[kActor], key(keys));
+      return v === null ? undefined : deserialize(v);
+    });
+  }
+  put(keyOrEntries, value, options) {
+    return attempt(() => {
+      if (keyOrEntries !== null && typeof keyOrEntries === "object") {
+        const ks = Object.keys(keyOrEntries);
+        natives.put(this[kActor], ks, ks.map((k) => serialize(keyOrEntries[k])));
+        return undefined;
+      }
+      if (value === undefined) throw new TypeError("put() called with undefined value.");
+      natives.put(this[kActor], [key(keyOrEntries)], [serialize(value)]);
+      return undefined;
+    });
+  }
+  delete(keys, options) {
+    return attempt(() => {
+      if (Array.isArray(keys)) return natives.delete(this[kActor], keys.map(key));
+      return natives.delete(this[kActor], [key(keys)]) === 1;
+    });
+  }
+  list(options) {
+    return attempt(() => {
+      const o = options === undefined || options === null ? {} : options;
+      const str = (v) => (v === undefined ? undefined : `${v}`);
+      if (o.limit !== undefined && !(Number(o.limit) > 0)) throw new TypeError("List limit must be positive.");
+      return toMap(natives.list(this[kActor], str(o.start), str(o.startAfter), str(o.end), str(o.prefix), !!o.reverse,
+        o.limit === undefined ? 0 : Math.floor(Number(o.limit))));
+    });
+  }
+  getAlarm(options) { return attempt(() => natives.getAlarm(this[kActor])); }
+  setAlarm(scheduledTime, options) {
+    return attempt(() => {
+      const ms = scheduledTime instanceof Date ? scheduledTime.getTime() : Number(scheduledTime);
+      if (!(ms > 0)) throw new TypeError("setAlarm() cannot be called with an alarm time <= 0");
+      natives.setAlarm(this[kActor], Math.floor(ms));
+    });
+  }
+  deleteAlarm(options) { return attempt(() => { natives.setAlarm(this[kActor], 0); }); }
+}
+
+class DurableObjectTransaction extends StorageOperations {
+  constructor(key, a) {
+    super();
+    if (key !== constructing) throw new TypeError("Illegal constructor");
+    this[kActor] = a;
+    this.rolledBack = false;
+  }
+  rollback() {
+    if (this.rolledBack) throw new Error("Cannot rollback on rolled back transaction");
+    this.rolledBack = true;
+  }
+}
+
+class DurableObjectStorage extends StorageOperations {
+  constructor(key, a, sql) {
+    super();
+    if (key !== constructing) throw new TypeError("Illegal constructor");
+    this[kActor] = a;
+    this.sqlBacked = sql;
+  }
+  deleteAll(options) { return attempt(() => { natives.deleteAll(this[kActor]); }); }
+  sync() { return attempt(() => { natives.sync(this[kActor]); }); }
+  // transaction runs fn with a handle whose writes commit together when fn's promise
+  // resolves, and are undone if it rejects or calls rollback(). No other event runs meanwhile.
+  transaction(fn) {
+    const a = this[kActor];
+    return attempt(() => {
+      natives.txBegin(a);
+      natives.gate(a, 1);
+      const txn = new DurableObjectTransaction(constructing, a);
+      const end = (rollback) => { natives.gate(a, -1); natives.txEnd(a, rollback); };
+      let p;
+      try { p = Promise.resolve(fn(txn)); } catch (e) { end(true); throw e; }
+      return p.then((v) => { end(txn.rolledBack); return v; }, (e) => { end(true); throw e; });
+    });
+  }
+  transactionSync(fn) {
+    const a = this[kActor];
+    if (!this.sqlBacked) throw new Error("Durable Object is not backed by SQL.");
+    natives.txBegin(a);
+    let v;
+    try { v = fn(); } catch (e) { natives.txEnd(a, true); throw e; }
+    natives.txEnd(a, false);
+    return v;
+  }
+  get sql() {
+    if (!this.sqlBacked) throw new Error("Durable Object is not backed by SQL.");
+    return new SqlStorage(constructing, this[kActor]);
+  }
+  get [Symbol.toStringTag]() { return "DurableObjectStorage"; }
+}
+
+function sqlBinding(v) {
+  if (v === null || typeof v === "number" || typeof v === "string") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "bigint") return Number(v);
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  throw new TypeError("Failed to execute 'exec' on 'SqlStorage': parameter 2 is not of type 'SqlStorageValue'.");
+}
+
+class SqlStorage {
+  constructor(key, a) {
+    if (key !== constructing) throw new TypeError("Illegal constructor");
+    this[kActor] = a;
+  }
+  exec(query, ...bindings) {
+    const r = natives.exec(this[kActor], `${query}`, bindings.map(sqlBinding));
+    return new SqlStorageCursor(constructing, r[0], r[1], r[2], r[3]);
+  }
+  get databaseSize() { return natives.databaseSize(this[kActor]); }
+  get [Symbol.toStringTag]() { return "SqlStorage"; }
+}
+
+const kRows = internal.symbol("rows"), kPos = internal.symbol("pos"), kCols = internal.symbol("cols");
+
+class SqlStorageCursor {
+  constructor(key, cols, rows, read, written) {
+    if (key !== constructing) throw new TypeError("Illegal constructor");
+    this[kCols] = cols;
+    this[kRows] = rows;
+    this[kPos] = 0;
+    this.rowsRead = read;
+    this.rowsWritten = written;
+  }
+  next() {
+    if (this[kPos] >= this[kRows].length) return { done: true, value: undefined };
+    return { done: false, value: rowObject(this[kCols], this[kRows][this[kPos]++]) };
+  }
+  toArray() {
+    const out = [];
+    for (let r = this.next(); !r.done; r = this.next()) out.push(r.value);
+    return out;
+  }
+  one() {
+    const left = this[kRows].length - this[kPos];
+    if (left === 0) throw new Error("Expected exactly one result from SQL query, but got no results.");
+    if (left > 1) { this[kPos] = this[kRows].length; throw new Error("Expected exactly one result from SQL query, but got multiple results."); }
+    return this.next().value;
+  }
+  raw() {
+    const self = this;
+    return {
+      next() {
+        if (self[kPos] >= self[kRows].length) return { done: true, value: undefined };
+        return { done: false, value: self[kRows][self[kPos]++].slice() };
+      },
+      toArray() { const out = []; for (let r = this.next(); !r.done; r = this.next()) out.push(r.value); return out; },
+      [Symbol.iterator]() { return this; },
+    };
+  }
+  get columnNames() { return this[kCols].slice(); }
+  [Symbol.iterator]() { return this; }
+  get [Symbol.toStringTag]() { return "SqlStorageCursor"; }
+}
+
+function rowObject(cols, row) {
+  const o = {};
+  for (let i = 0; i < cols.length; i++) o[cols[i]] = row[i];
+  return o;
+}
+
+// --- event dispatch inside the object ------------------------------------------------------
+
+// construct makes the object: its state and storage, then the exported class with (ctx, env).
+function construct(Class, a, hex, name, sql, env) {
+  const id = new DurableObjectId(constructing, hex, name === "" ? undefined : name);
+  const storage = new DurableObjectStorage(constructing, a, sql);
+  const state = new DurableObjectState(constructing, a, id, storage);
+  return new Class(state, env);
+}
+
+// method finds an RPC method as workerd does: on the prototype chain only (not own
+// properties, not Object.prototype's), never the constructor.
+function method(obj, name) {
+  if (name !== "constructor") {
+    for (let p = Object.getPrototypeOf(obj); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+      if (!hasOwn(p, name)) continue;
+      const d = Object.getOwnPropertyDescriptor(p, name);
+      const v = d.get ? d.get.call(obj) : d.value;
+      if (typeof v !== "function") throw new TypeError(`"${name}" is not a function.`);
+      return v;
+    }
+  }
+  throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
+}
+
+function errorText(e) {
+  try { return serialize(e); } catch (_) { return serialize(new Error(describe(e))); }
+}
+
+// dispatch runs one event and reports its outcome to natives.reply / replyFetch: kind 0
+// fetch (method, url, headers, body), 1 RPC (method, serialised arguments), 2 alarm
+// (retryCount).
+function dispatch(obj, a, ev, kind, name, arg1, arg2, arg3) {
+  let p;
+  try {
+    switch (kind) {
+      case 0: {
+        if (typeof obj.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
+        const pairs = [];
+        for (let i = 0; i < arg2.length; i += 2) pairs.push([arg2[i], arg2[i + 1]]);
+        const req = new Request(arg1, { method: name, headers: pairs, body: arg3 });
+        p = Promise.resolve(obj.fetch(req)).then(async (resp) => {
+          if (!(resp instanceof Response)) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
+          const body = resp.body === null ? null : new Uint8Array(await resp.arrayBuffer());
+          natives.replyFetch(a, ev, resp.status, resp.statusText, headerList(resp.headers), body);
+        });
+        break;
+      }
+      case 1: {
+        const fn = method(obj, name);
+        const args = deserialize(arg1);
+        p = Promise.resolve(fn.apply(obj, args)).then((v) => { natives.reply(a, ev, false, serialize(v)); });
+        break;
+      }
+      case 2:
+        if (typeof obj.alarm !== "function") throw new TypeError("Handler does not export an alarm() function.");
+        p = Promise.resolve(obj.alarm({ retryCount: arg1, isRetry: arg1 > 0 })).then(() => { natives.reply(a, ev, false, serialize(undefined)); });
+        break;
+    }
+  } catch (e) {
+    p = Promise.reject(e);
+  }
+  p.catch((e) => { natives.reply(a, ev, true, errorText(e)); });
+}
+
+internal.durable = { construct, dispatch, createNamespace };
+return { DurableObject, WorkerEntrypoint, WorkflowEntrypoint, RpcTarget, DurableObjectNamespace, DurableObjectId, DurableObjectState, DurableObjectStorage };

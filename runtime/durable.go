@@ -1,0 +1,101 @@
+package runtime
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/moltworker/molt/bindings/durable"
+	"github.com/moltworker/molt/isolates/js"
+	"github.com/moltworker/molt/runtime/config"
+)
+
+// DurablePath is the directory of a Durable Object namespace's objects in a state directory.
+func DurablePath(stateDir, uniqueKey string) string {
+	return filepath.Join(stateDir, "do", uniqueKey)
+}
+
+// durableObjects holds a worker version's Durable Object namespaces and, once the version's
+// isolates are configured, the engine that runs their objects.
+type durableObjects struct {
+	namespaces []*durable.Namespace
+	objects    *js.Objects
+}
+
+// durableBindings adds the configuration's Durable Object namespaces to env. Bindings of the
+// same class share one namespace. Migrations decide each class's storage backend, and a
+// renamed class keeps the ids and data of its first name, as on Cloudflare.
+func durableBindings(cfg *config.Config, persistTo string, env map[string]any) (*durableObjects, []string, error) {
+	d := &durableObjects{}
+	if len(cfg.DurableObjects) == 0 {
+		return d, nil, nil
+	}
+	dir, err := StateDir(cfg.Dir, persistTo)
+	if err != nil {
+		return nil, nil, err
+	}
+	classes, former := config.DurableClasses(cfg.Migrations)
+	worker := cfg.Name
+	if worker == "" {
+		worker = "worker"
+	}
+	var warnings []string
+	byClass := map[string]*durable.Namespace{}
+	for i, b := range cfg.DurableObjects {
+		at := fmt.Sprintf("durable_objects.bindings[%d]", i)
+		if b.ScriptName != "" && b.ScriptName != cfg.Name {
+			return nil, nil, fmt.Errorf("%s: %s: %q binds class %q of the worker %q (script_name), but molt dev runs one worker per host, %q, so it cannot reach another worker's Durable Objects; export the class from this worker and drop script_name",
+				configName(cfg), at, b.Name, b.ClassName, b.ScriptName, cfg.Name)
+		}
+		if ns := byClass[b.ClassName]; ns != nil {
+			env[b.Name] = ns
+			continue
+		}
+		storage := classes[b.ClassName]
+		switch storage {
+		case config.ClassDeleted:
+			return nil, nil, fmt.Errorf("%s: %s: %q binds class %q, which a migration deletes or renames", configName(cfg), at, b.Name, b.ClassName)
+		case config.ClassUndeclared:
+			warnings = append(warnings, fmt.Sprintf("no migration creates the Durable Object class %q; molt gives it key-value storage, but deploying needs a [[migrations]] entry with new_classes or new_sqlite_classes", b.ClassName))
+		}
+		origin := b.ClassName
+		if names := former[b.ClassName]; len(names) > 0 {
+			origin = names[0]
+		}
+		key := worker + "-" + origin
+		ns, err := durable.NewNamespace(durable.NamespaceOptions{
+			UniqueKey: key, ClassName: b.ClassName, Dir: DurablePath(dir, key), SQL: storage == config.ClassSQLite,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		byClass[b.ClassName] = ns
+		d.namespaces = append(d.namespaces, ns)
+		env[b.Name] = ns
+	}
+	return d, warnings, nil
+}
+
+// start runs the namespaces' objects with isolates of cfg and arms their alarms.
+func (d *durableObjects) start(cfg *js.Config, idle time.Duration) error {
+	if len(d.namespaces) == 0 {
+		return nil
+	}
+	d.objects = js.NewObjects(cfg, js.ObjectsOptions{IdleTimeout: idle})
+	for _, ns := range d.namespaces {
+		if err := ns.Start(d.objects); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close stops the alarms, then lets the objects finish their events and commit.
+func (d *durableObjects) close() {
+	for _, ns := range d.namespaces {
+		ns.Close()
+	}
+	if d.objects != nil {
+		d.objects.Close(10 * time.Second)
+	}
+}
