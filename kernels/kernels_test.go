@@ -583,13 +583,17 @@ func TestAllocGrowsAndReleases(t *testing.T) {
 }
 
 // TestWasmUpToDate rebuilds the kernels with build.sh and requires the bytes
-// to equal the committed simd.wasm and scalar.wasm. It skips when clang is
-// not installed or is not clang 14 (Debian 12's, which built the committed
-// files; other versions emit different code). `make kernels` installs it.
+// to equal the committed simd.wasm and scalar.wasm. It skips when clang or
+// wasm-ld is not installed, or clang is not version 14 (Debian 12's, which
+// built the committed files; other versions emit different code). `make
+// kernels` installs both; .ci/run does too, so CI always checks.
 func TestWasmUpToDate(t *testing.T) {
 	clang, err := exec.LookPath("clang")
 	if err != nil {
 		t.Skip("clang not installed; run make kernels to install it and rebuild")
+	}
+	if _, err := exec.LookPath("wasm-ld"); err != nil {
+		t.Skip("wasm-ld (Debian's lld) not installed; run make kernels to install it and rebuild")
 	}
 	v, err := exec.Command(clang, "--version").Output()
 	if err != nil {
