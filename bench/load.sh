@@ -5,8 +5,9 @@
 # example with workerd (bundled with esbuild, as wrangler would) and then with
 # `bin/molt dev`, runs a bounded wrk load against each, and prints a Markdown
 # table of requests/second, p50 and p99 latency, and molt's rps relative to
-# workerd's. Also measures start-to-first-response time (median of 5) and idle
-# RSS for both servers on examples/hello.
+# workerd's, and the CPU time the server used per request. Also measures
+# start-to-first-response time (median of 5) and idle RSS for both servers on
+# examples/hello.
 #
 # usage: bash bench/load.sh
 # environment (all optional):
@@ -147,6 +148,10 @@ port_free() {
 # loadavg: the 1-minute load average, to tell a quiet machine from a shared, busy one.
 loadavg() { awk '{print $1}' /proc/loadavg 2>/dev/null || echo "?"; }
 
+# cpu_ticks PID: the user and system CPU time PID has used (all its threads), in clock ticks.
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # to_ms VALUE: wrk's 812.00us / 1.23ms / 1.02s / 1.5m as milliseconds.
@@ -177,13 +182,22 @@ run_load() {
   fi
   out="$OUT/wrk-$name-$server.txt"
   log "wrk -t1 -c$CONNS -d$DURATION --latency $url   ($server)"
+  local t0 t1 reqs cpu=""
+  t0="$(cpu_ticks "$SERVER_PID")"
   wrk -t1 -c"$CONNS" -d"$DURATION" --latency "$url" >"$out" 2>&1 || true
+  t1="$(cpu_ticks "$SERVER_PID")"
+  # CPU time per request stays meaningful when other work shares the cores, which makes
+  # requests per second swing by a factor of two or more from one minute to the next.
+  reqs="$(awk '/ requests in / {print $1}' "$out")"
+  if [[ -n "$reqs" && "$reqs" -gt 0 ]]; then
+    cpu="$(awk -v d="$((t1 - t0))" -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN {printf "%.0f µs", d * 1e6 / hz / n}')"
+  fi
   rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")"
   p50="$(awk '$1 == "50%" {print $2}' "$out")"
   p99="$(awk '$1 == "99%" {print $2}' "$out")"
   if [[ -z "$rps" || -z "$p50" || -z "$p99" ]]; then
     log "could not parse $out:"; cat "$out" >&2
-    ROWS+=("| $name ($path) | $server | wrk failed | | | |")
+    ROWS+=("| $name ($path) | $server | wrk failed | | | | |")
     return
   fi
   extra=""
@@ -198,7 +212,7 @@ run_load() {
   if [[ "$server" == molt && -n "${RPS[$name/workerd]:-}" ]]; then
     ratio="$(awk -v a="$rps" -v b="${RPS[$name/workerd]}" 'BEGIN {if (b > 0) printf "%.2f", a / b}')"
   fi
-  ROWS+=("| $name ($path) | $server | $rps$extra | $(to_ms "$p50") ms | $(to_ms "$p99") ms | $ratio |")
+  ROWS+=("| $name ($path) | $server | $rps$extra | $(to_ms "$p50") ms | $(to_ms "$p99") ms | $ratio | $cpu |")
 }
 
 stop_servers() { cleanup; }
@@ -231,7 +245,7 @@ for entry in "${EXAMPLES[@]}"; do
     run_load "$name" "$path" workerd "$PORT_WORKERD"
   else
     log "workerd did not serve examples/$name; its log:"; cat "$OUT/workerd-$name.log" >&2
-    ROWS+=("| $name ($path) | workerd | workerd: not serving | | | |")
+    ROWS+=("| $name ($path) | workerd | workerd: not serving | | | | |")
   fi
   stop_servers
 
@@ -246,7 +260,7 @@ for entry in "${EXAMPLES[@]}"; do
     fi
     stop_servers
   fi
-  [[ "$served" == 1 ]] || ROWS+=("| $name ($path) | molt | molt: not serving | | | |")
+  [[ "$served" == 1 ]] || ROWS+=("| $name ($path) | molt | molt: not serving | | | | |")
 done
 LOAD_AFTER="$(loadavg)"
 
@@ -299,8 +313,8 @@ fi
   echo "$(nproc) cores; wrk -t1 -c$CONNS -d$DURATION --latency, after a $WARMUP warm-up; loopback;" \
     "1-minute load average $LOAD_BEFORE before the load runs and $LOAD_AFTER after them (wrk and one server make about 2)."
   echo
-  echo "| example | server | rps | p50 | p99 | molt/workerd rps |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  echo "| example | server | rps | p50 | p99 | molt/workerd rps | server CPU per request |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "examples/hello: start-to-first-response (exec to first 200 on /, median of $STARTS) and idle RSS (after start-up and one request)"
