@@ -23,8 +23,8 @@ type Pool struct {
 	job   []job       // reused per instance so a call allocates nothing
 	wg    sync.WaitGroup
 	// SplitBytes is the matrix size from which Upload splits rows across
-	// instances; smaller matrices stay on one instance, where a product costs
-	// less than waking another goroutine.
+	// instances (default 64 KiB); smaller matrices stay on one instance, where
+	// a matrix-vector product costs less than waking another goroutine.
 	SplitBytes int
 }
 
@@ -32,7 +32,8 @@ type job struct {
 	m    *Matrix
 	part *part
 	x, y []float32
-	n    int // rows of x (1 for MatVec)
+	n    int                      // rows of x (1 for MatVec)
+	fn   func(in *Instance) error // instead of a matrix part, when set
 	err  error
 }
 
@@ -41,7 +42,7 @@ func NewPool(b Build, n int) (*Pool, error) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{SplitBytes: 256 << 10, job: make([]job, n)}
+	p := &Pool{SplitBytes: 64 << 10, job: make([]job, n)}
 	for i := 0; i < n; i++ {
 		in, err := NewInstance(b)
 		if err != nil {
@@ -60,9 +61,16 @@ func NewPool(b Build, n int) (*Pool, error) {
 
 func (p *Pool) work(in *Instance, ch chan *job) {
 	for j := range ch {
-		j.err = j.run(in)
+		j.err = j.exec(in)
 		p.wg.Done()
 	}
+}
+
+func (j *job) exec(in *Instance) error {
+	if j.fn != nil {
+		return j.fn(in)
+	}
+	return j.run(in)
 }
 
 // Close stops the pool's goroutines and frees its instances; call it when no
@@ -185,7 +193,7 @@ func (m *Matrix) run(y, x []float32, n int) error {
 	}
 	j := &p.job[m.parts[0].inst]
 	*j = job{m: m, part: &m.parts[0], x: x, y: y, n: n}
-	err := j.run(p.insts[m.parts[0].inst])
+	err := j.exec(p.insts[m.parts[0].inst])
 	p.wg.Wait()
 	for i := 1; i < len(m.parts) && err == nil; i++ {
 		err = p.job[m.parts[i].inst].err
@@ -249,6 +257,114 @@ func (j *job) run(in *Instance) error {
 	res := in.Float32s(out)
 	for i := 0; i < n; i++ {
 		copy(j.y[i*m.Rows+pt.row0:i*m.Rows+pt.row0+pt.rows], res[i*pt.rows:(i+1)*pt.rows])
+	}
+	return nil
+}
+
+// parallel runs fns[i] on instance i (fns[0] on the calling goroutine) and
+// returns the first error. The pool must be held.
+func (p *Pool) parallel(fns []func(in *Instance) error) error {
+	for i := 1; i < len(fns); i++ {
+		j := &p.job[i]
+		*j = job{fn: fns[i]}
+		p.wg.Add(1)
+		p.jobs[i-1] <- j
+	}
+	err := fns[0](p.insts[0])
+	p.wg.Wait()
+	for i := 1; i < len(fns) && err == nil; i++ {
+		err = p.job[i].err
+	}
+	return err
+}
+
+// AttentionShape describes the operands of Pool.Attention; see Attention
+// for their meaning.
+type AttentionShape struct {
+	T, S, Heads, KVHeads, Dim int
+	Scale                     float32
+	Causal                    bool
+}
+
+// attentionSplitFlops is the work (multiply-adds of both products) from
+// which Pool.Attention splits heads over instances.
+const attentionSplitFlops = 1 << 20
+
+// Attention computes out = softmax(q·kᵀ·scale + mask)·v for every head
+// (q, out: T rows of Heads*Dim; k, v: S rows of KVHeads*Dim; mask nil or
+// T*S additive values), splitting groups of heads over the pool's
+// instances. Every head is computed as Instance.Attention computes it, so
+// the result does not depend on the split.
+func (p *Pool) Attention(out, q, k, v, mask []float32, a AttentionShape) error {
+	if a.T <= 0 || a.S <= 0 || a.Heads <= 0 || a.KVHeads <= 0 || a.Dim <= 0 || a.Heads%a.KVHeads != 0 {
+		return fmt.Errorf("kernels: attention shape %+v", a)
+	}
+	qn, kn := a.T*a.Heads*a.Dim, a.S*a.KVHeads*a.Dim
+	if len(q) != qn || len(out) != qn || len(k) != kn || len(v) != kn || (mask != nil && len(mask) != a.T*a.S) {
+		return fmt.Errorf("kernels: attention operands of %d, %d, %d, %d and %d values for shape %+v", len(q), len(k), len(v), len(out), len(mask), a)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.insts == nil {
+		return fmt.Errorf("kernels: pool is closed")
+	}
+	parts := min(len(p.insts), a.KVHeads)
+	if a.T*a.S*a.Heads*a.Dim*2 < attentionSplitFlops {
+		parts = 1
+	}
+	group := a.Heads / a.KVHeads
+	fns := make([]func(in *Instance) error, parts)
+	for i, kv0 := 0, 0; i < parts; i++ {
+		nkv := (a.KVHeads - kv0) / (parts - i)
+		k0 := kv0
+		fns[i] = func(in *Instance) error {
+			return attentionPart(in, out, q, k, v, mask, a, k0, nkv, group)
+		}
+		kv0 += nkv
+	}
+	return p.parallel(fns)
+}
+
+// attentionPart runs kv heads [kv0, kv0+nkv) and their query heads on in:
+// it gathers their columns of q, k and v, runs the kernel and scatters the
+// result into out.
+func attentionPart(in *Instance, out, q, k, v, mask []float32, a AttentionShape, kv0, nkv, group int) error {
+	mark := in.Mark()
+	defer in.Release(mark)
+	d := a.Dim
+	qw, kw := nkv*group*d, nkv*d // columns this part owns
+	bufs := make([]Buf, 0, 6)
+	for _, n := range []int{a.T * qw, a.S * kw, a.S * kw, a.T * qw, a.S} {
+		b, err := in.Alloc(4 * n)
+		if err != nil {
+			return err
+		}
+		bufs = append(bufs, b)
+	}
+	var mb Buf
+	if mask != nil {
+		var err error
+		if mb, err = in.Put(mask); err != nil {
+			return err
+		}
+	}
+	gather := func(dst []float32, src []float32, rows, width, stride, off int) {
+		for r := 0; r < rows; r++ {
+			copy(dst[r*width:(r+1)*width], src[r*stride+off:r*stride+off+width])
+		}
+	}
+	gather(in.Float32s(bufs[0]), q, a.T, qw, a.Heads*d, kv0*group*d)
+	gather(in.Float32s(bufs[1]), k, a.S, kw, a.KVHeads*d, kv0*d)
+	gather(in.Float32s(bufs[2]), v, a.S, kw, a.KVHeads*d, kv0*d)
+	err := in.Attention(Attention{Q: bufs[0], K: bufs[1], V: bufs[2], Out: bufs[3], Mask: mb, Scratch: bufs[4],
+		T: a.T, S: a.S, Heads: nkv * group, KVHeads: nkv, Dim: d, Scale: a.Scale, Causal: a.Causal})
+	if err != nil {
+		return err
+	}
+	res := in.Float32s(bufs[3])
+	for r := 0; r < a.T; r++ {
+		off := r*a.Heads*d + kv0*group*d
+		copy(out[off:off+qw], res[r*qw:(r+1)*qw])
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -148,5 +149,66 @@ func TestPoolErrors(t *testing.T) {
 	}
 	if err := m.MatMul(make([]float32, 4), make([]float32, 8), 3); err == nil {
 		t.Error("MatMul accepted a mismatched batch")
+	}
+}
+
+func TestPoolAttention(t *testing.T) {
+	cases := []struct {
+		name                string
+		t, s, h, kvh, d     int
+		causal, mask, split bool
+	}{
+		{"bert", 64, 64, 8, 8, 32, false, false, true},
+		{"padding mask", 64, 64, 6, 6, 32, false, true, true},
+		{"grouped-query causal", 48, 80, 8, 4, 64, true, false, true},
+		{"small stays whole", 4, 4, 2, 2, 8, false, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(c.t), uint64(c.h)))
+			q, k, v := randomFloats(r, c.t*c.h*c.d, 1), randomFloats(r, c.s*c.kvh*c.d, 1), randomFloats(r, c.s*c.kvh*c.d, 1)
+			var mask []float32
+			if c.mask {
+				mask = make([]float32, c.t*c.s)
+				for i := range mask {
+					if i%c.s >= c.s-5 {
+						mask[i] = float32(math.Inf(-1))
+					}
+				}
+			}
+			shape := AttentionShape{T: c.t, S: c.s, Heads: c.h, KVHeads: c.kvh, Dim: c.d, Scale: 0.125, Causal: c.causal}
+			// One instance, one kernel call: the reference.
+			in := newInstance(t, SIMD)
+			a := Attention{Q: put(t, in, q), K: put(t, in, k), V: put(t, in, v), Out: alloc(t, in, 4*len(q)),
+				Scratch: alloc(t, in, 4*c.s), T: c.t, S: c.s, Heads: c.h, KVHeads: c.kvh, Dim: c.d, Scale: 0.125, Causal: c.causal}
+			if mask != nil {
+				a.Mask = put(t, in, mask)
+			}
+			if err := in.Attention(a); err != nil {
+				t.Fatal(err)
+			}
+			want := in.Float32s(a.Out)
+			p, err := NewPool(SIMD, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			got := make([]float32, len(q))
+			if err := p.Attention(got, q, k, v, mask, shape); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("pool attention differs from one kernel call")
+			}
+			if split := c.t*c.s*c.h*c.d*2 >= attentionSplitFlops; split != c.split {
+				t.Fatalf("split %v, want %v", split, c.split)
+			}
+		})
+	}
+	p, _ := NewPool(SIMD, 2)
+	defer p.Close()
+	if err := p.Attention(make([]float32, 8), make([]float32, 8), make([]float32, 8), make([]float32, 4), nil,
+		AttentionShape{T: 2, S: 2, Heads: 1, KVHeads: 1, Dim: 4}); err == nil {
+		t.Error("Attention accepted a short v")
 	}
 }

@@ -417,27 +417,13 @@ func (m *Model) gelu(x []float32) error {
 }
 
 // attention writes into out the bidirectional multi-head attention of q, k
-// and v (t rows of Hidden each).
+// and v (t rows of Hidden each), heads split over the pool's cores.
 func (m *Model) attention(out, q, k, v []float32, t int) error {
-	return m.onKernel(out, func(in *kernels.Instance, ob kernels.Buf) error {
-		qb, err := in.Put(q)
-		if err != nil {
-			return err
-		}
-		kb, err := in.Put(k)
-		if err != nil {
-			return err
-		}
-		vb, err := in.Put(v)
-		if err != nil {
-			return err
-		}
-		scratch, err := in.Alloc(4 * t)
-		if err != nil {
-			return err
-		}
-		dh := m.Hidden / m.Heads
-		return in.Attention(kernels.Attention{Q: qb, K: kb, V: vb, Out: ob, Scratch: scratch,
-			T: t, S: t, Heads: m.Heads, KVHeads: m.Heads, Dim: dh, Scale: float32(1 / math.Sqrt(float64(dh)))})
-	})
+	dh := m.Hidden / m.Heads
+	err := m.pool.Attention(out, q, k, v, nil, kernels.AttentionShape{T: t, S: t, Heads: m.Heads, KVHeads: m.Heads,
+		Dim: dh, Scale: float32(1 / math.Sqrt(float64(dh)))})
+	if err != nil {
+		return fmt.Errorf("bert: %w", err)
+	}
+	return nil
 }
