@@ -6,10 +6,10 @@ import (
 	"sync"
 )
 
-// Pool uses several cores for matrix products. Each of its instances owns a
-// slice of the rows of every large Matrix uploaded to it, so a product runs
-// as one kernel call per instance on its own goroutine, with no memory
-// shared between instances: the input vector is copied into each (a few
+// Pool uses several cores for matrix products and attention. Each of its
+// instances owns a slice of the rows of every large Matrix uploaded to it, so
+// a product runs as one kernel call per instance on its own goroutine, with
+// no memory shared between instances: the input vector is copied into each (a few
 // hundred nanoseconds for 4096 floats), each writes its own rows of the
 // output. One shared memory imported by every instance would save those
 // copies but needs wazero's experimental threads feature; weights dominate
