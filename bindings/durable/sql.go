@@ -16,8 +16,8 @@ type Result struct {
 	// Rows are its rows: each value nil (NULL), float64 (INTEGER and REAL: JavaScript
 	// numbers, as in workerd), string (TEXT) or []byte (BLOB).
 	Rows [][]any
-	// RowsRead counts the rows the statements read: rows returned plus rows visited by full
-	// table scans. RowsWritten counts the rows they inserted, updated or deleted.
+	// RowsRead counts the rows the statements read: the rows each returned, or the rows its
+	// full table scans visited when that is more. RowsWritten counts the rows they inserted, updated or deleted.
 	RowsRead, RowsWritten int64
 }
 
@@ -62,7 +62,9 @@ func (s *Storage) Exec(query string, args []any) (*Result, error) {
 			}
 			res.Rows = res.Rows[:0]
 		}
+		var rows int64
 		for st.Step() {
+			rows++
 			if !last {
 				continue
 			}
@@ -80,10 +82,11 @@ func (s *Storage) Exec(query string, args []any) (*Result, error) {
 				}
 			}
 			res.Rows = append(res.Rows, row)
-			res.RowsRead++
 		}
 		err = st.Err()
-		res.RowsRead += int64(st.Status(sqlite3.STMTSTATUS_FULLSCAN_STEP, false))
+		// A full scan visits at least the rows it returns; an index lookup is counted by the
+		// rows it returns.
+		res.RowsRead += max(rows, int64(st.Status(sqlite3.STMTSTATUS_FULLSCAN_STEP, false)))
 		if !st.ReadOnly() {
 			res.RowsWritten += s.conn.Changes()
 		}

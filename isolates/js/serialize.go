@@ -30,11 +30,3 @@ func init() {
 		}
 	})
 }
-
-// serializer returns the isolate's serialize and deserialize functions.
-func (iso *Isolate) serializer() (ser, de goja.Callable) {
-	lib := iso.load("serialize")
-	ser, _ = goja.AssertFunction(lib.Get("serialize"))
-	de, _ = goja.AssertFunction(lib.Get("deserialize"))
-	return ser, de
-}

@@ -70,9 +70,12 @@ class DurableObjectStub {
 
 // A stub answers any other property with a function that calls the object's method of that
 // name over RPC; only the object can tell whether it exists.
+// Only the stub's own API shadows the object's methods; toString, constructor and the rest
+// of Object.prototype go to the object, which refuses them as workerd does.
+const stubOwn = new Set(["id", "name", "fetch", "connect"]);
 const stubHandler = {
   get(target, prop, receiver) {
-    if (typeof prop === "symbol" || prop in target) return Reflect.get(target, prop, target);
+    if (typeof prop === "symbol" || stubOwn.has(prop)) return Reflect.get(target, prop, target);
     // Not thenable: awaiting a stub must give the stub.
     if (prop === "then") return undefined;
     const h = target[kNs], id = target[kId];
