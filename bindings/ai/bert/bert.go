@@ -38,7 +38,7 @@ type Config struct {
 	Layers  int     // bert.block_count
 	Heads   int     // bert.attention.head_count
 	Eps     float32 // bert.attention.layer_norm_epsilon
-	Pooling Pooling // bert.pooling_type
+	Pooling Pooling // bert.pooling_type (mean when absent)
 }
 
 // Model is a loaded BERT encoder. Its weight matrices live in the kernel
@@ -104,6 +104,8 @@ func Load(f *gguf.File, pool *kernels.Pool) (*Model, error) {
 		return nil, fmt.Errorf("bert: bert.attention.layer_norm_epsilon is missing")
 	}
 	m.Eps = float32(eps)
+	// Files converted before pooling_type existed were mean-pooled models.
+	m.Pooling = PoolMean
 	if p, ok := f.Uint("bert.pooling_type"); ok {
 		m.Pooling = Pooling(p)
 	}
@@ -233,7 +235,11 @@ func (e embedding) row(i int) ([]float32, error) {
 
 // Embed tokenizes text (truncated to the context length, keeping [SEP]),
 // runs the encoder, pools as the model says and L2-normalises the result.
+// A model with pooling type none has no sentence embedding: use Forward.
 func (m *Model) Embed(text string) ([]float32, error) {
+	if m.Pooling == PoolNone {
+		return nil, fmt.Errorf("bert: the model's pooling type is none; Forward gives its token states")
+	}
 	ids := m.Tokenizer.Encode(text)
 	if len(ids) > m.Context {
 		ids = append(ids[:m.Context-1:m.Context-1], ids[len(ids)-1])

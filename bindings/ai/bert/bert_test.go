@@ -357,6 +357,23 @@ func TestLoadErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if m.Pooling != PoolMean {
+		t.Errorf("pooling %v", m.Pooling)
+	}
+	for _, c := range []struct {
+		meta map[string]any
+		want Pooling
+	}{{map[string]any{"bert.pooling_type": nil}, PoolMean}, {map[string]any{"bert.pooling_type": uint32(2)}, PoolCLS},
+		{map[string]any{"bert.pooling_type": uint32(0)}, PoolNone}} {
+		mm, err := Load(rewrite(c.meta, "", nil), newPool(t, kernels.SIMD, 1))
+		if err != nil || mm.Pooling != c.want {
+			t.Fatalf("pooling %v (%v), want %v", mm.Pooling, err, c.want)
+		}
+		_, err = mm.Embed("hello")
+		if (err != nil) != (c.want == PoolNone) {
+			t.Fatalf("pooling %v: Embed error %v", c.want, err)
+		}
+	}
 	for _, ids := range [][]int{nil, make([]int, fxContext+1), {2, 99999, 3}} {
 		if _, err := m.Forward(ids); err == nil {
 			t.Errorf("Forward(%d ids) succeeded", len(ids))

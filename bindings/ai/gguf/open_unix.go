@@ -11,7 +11,8 @@ import (
 
 // Open memory-maps the file at path and parses it; TensorData then returns
 // views into the mapping, so a model's weights are never copied into the Go
-// heap. Close unmaps it.
+// heap. Close unmaps it. The file must not be truncated while it is open:
+// reading a mapped page past the new end kills the process (SIGBUS).
 func Open(path string) (*File, error) {
 	fd, err := os.Open(path)
 	if err != nil {
