@@ -111,7 +111,7 @@ func TestDeleteIndex(t *testing.T) {
 // The graph finds the exact neighbours on clustered data, with and without filters that force
 // either strategy, and after deletions and slot reuse.
 func TestGraphRecall(t *testing.T) {
-	vecs := clustered(6000, 32, 30, 0.6, 11)
+	vecs := clustered(3000, 32, 30, 0.6, 11)
 	s, b := fill(t, t.TempDir(), "g", Cosine, vecs, Options{ExactBelow: 1})
 	defer s.Close()
 	x, _ := s.Index("g")
@@ -120,7 +120,7 @@ func TestGraphRecall(t *testing.T) {
 		t.Fatalf("recall@10 %.3f", r)
 	}
 	var del []string
-	for i := 0; i < 6000; i += 3 {
+	for i := 0; i < 3000; i += 3 {
 		del = append(del, fmt.Sprintf("v%d", i))
 		if len(del) == MaxDeleteIDs {
 			b.DeleteByIDs(del)
@@ -128,12 +128,12 @@ func TestGraphRecall(t *testing.T) {
 		}
 	}
 	b.DeleteByIDs(del)
-	reuse := make([]Vector, 1000)
+	reuse := make([]Vector, 800)
 	for i := range reuse {
 		reuse[i] = Vector{ID: fmt.Sprintf("r%d", i), Values: clustered(1, 32, 30, 0.6, uint64(100+i))[0]}
 	}
 	b.Upsert(reuse)
-	if len(x.slots) != 6000 {
+	if len(x.slots) != 3000 {
 		t.Fatalf("%d slots: deleted slots were not reused", len(x.slots))
 	}
 	if r := recallAt(t, x, queries, 10); r < 0.95 {
@@ -144,13 +144,13 @@ func TestGraphRecall(t *testing.T) {
 // Filters keep recall whether they are selective enough for an exact scan of what passes or
 // loose enough for the graph walk with a widened beam.
 func TestFilteredRecall(t *testing.T) {
-	vecs := clustered(6000, 32, 30, 0.6, 21)
+	vecs := clustered(3000, 16, 30, 0.6, 21)
 	s, err := Open(filepath.Join(t.TempDir(), "vectorize.db"), Options{ExactBelow: 1, ExactFiltered: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.CreateIndex(IndexConfig{Name: "f", Dimensions: 32, Metric: Cosine})
+	s.CreateIndex(IndexConfig{Name: "f", Dimensions: 16, Metric: Cosine})
 	x, _ := s.Index("f")
 	x.CreateMetadataIndex("bucket", Number)
 	b := NewBinding(s, "f")
@@ -163,7 +163,7 @@ func TestFilteredRecall(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	queries := clustered(40, 32, 30, 0.6, 22)
+	queries := clustered(40, 16, 30, 0.6, 22)
 	for _, pct := range []int{1, 10, 30, 60, 100} {
 		f, _ := parseFilter(json.RawMessage(fmt.Sprintf(`{"bucket":{"$lt":%d}}`, pct)))
 		total := 0.0
@@ -191,5 +191,55 @@ func TestFilteredRecall(t *testing.T) {
 		if r := total / float64(len(queries)); r < 0.95 {
 			t.Errorf("filter passing %d%%: recall@10 %.3f", pct, r)
 		}
+	}
+}
+
+// Queries, upserts, deletions and snapshots may run at once (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	vecs := clustered(1500, 16, 10, 0.6, 31)
+	s, b := fill(t, t.TempDir(), "c", Cosine, vecs[:1000], Options{ExactBelow: 1, SnapshotEvery: 5e6})
+	defer s.Close()
+	x, _ := s.Index("c")
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	for g := 0; g < 3; g++ {
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				if _, err := b.Query(vecs[i%len(vecs)], QueryOptions{TopK: 5, Filter: json.RawMessage(`{"k":{"$ne":1}}`)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := 1000; i < 1500; i += 50 {
+		var batch []Vector
+		for j := i; j < i+50; j++ {
+			batch = append(batch, Vector{ID: fmt.Sprintf("v%d", j), Values: vecs[j]})
+		}
+		if _, err := b.Upsert(batch); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.DeleteByIDs([]string{fmt.Sprintf("v%d", i-500)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.snapshot(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for g := 0; g < 3; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := x.Len(); n != 1490 {
+		t.Fatalf("%d vectors, want 1490", n)
 	}
 }
