@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -73,6 +74,13 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	// Cloudflare tells the worker the client's address in CF-Connecting-IP; wrangler dev sets
+	// it too, keeping one a client sent (there is no proxy to trust locally).
+	if r.Header.Get("CF-Connecting-IP") == "" {
+		if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			r.Header.Set("CF-Connecting-IP", ip)
+		}
+	}
 
 	iso, err := wk.pool.Get()
 	if err != nil {

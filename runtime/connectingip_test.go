@@ -1,0 +1,42 @@
+package runtime
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/moltworker/molt/internal/testutil"
+)
+
+// The worker sees the client's address in CF-Connecting-IP, as on Cloudflare and wrangler dev.
+func TestConnectingIP(t *testing.T) {
+	dir := testutil.WriteFiles(t, map[string]string{
+		"index.js": `export default { fetch(req) { return new Response(req.headers.get("CF-Connecting-IP")); } };`,
+	})
+	w, err := Load(Project{Path: dir + "/index.js"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	host := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	host.Swap(w)
+	srv := httptest.NewServer(host)
+	defer srv.Close()
+	for _, tc := range []struct{ sent, want string }{{"", "127.0.0.1"}, {"203.0.113.9", "203.0.113.9"}} {
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		if tc.sent != "" {
+			req.Header.Set("CF-Connecting-IP", tc.sent)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != tc.want {
+			t.Errorf("sent %q: worker saw %q, want %q", tc.sent, b, tc.want)
+		}
+	}
+}
