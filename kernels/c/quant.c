@@ -101,25 +101,32 @@ void quantize_act(const float *x, uint8_t *out, int n) {
 
 #ifdef __wasm_simd128__
 // block_dot multiplies 32 int8 weights (w0: elements 0-15, w1: 16-31) with
-// 32 int16 activations and returns four partial i32 sums.
-INLINE v128_t block_dot(v128_t w0, v128_t w1, const int16_t *a) {
-  v128_t p = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w0), wasm_v128_load(a));
-  p = wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w0), wasm_v128_load(a + 8)));
-  p = wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w1), wasm_v128_load(a + 16)));
-  return wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w1), wasm_v128_load(a + 24)));
+// the 32 int16 activations at a + off and returns four partial i32 sums.
+//
+// Every load here and in unpack is written as base + constant in a single
+// expression: clang 14 folds that into the load's offset immediate, which
+// wazero checks once per base. A pointer derived first and offset after
+// (p = a + off; load(p + 8)) becomes a fresh address that wazero
+// bounds-checks on its own, which made these loops about twice as long.
+INLINE v128_t block_dot(v128_t w0, v128_t w1, const int16_t *a, int off) {
+  v128_t p = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w0), wasm_v128_load(a + off));
+  p = wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w0), wasm_v128_load(a + (off + 8))));
+  p = wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w1), wasm_v128_load(a + (off + 16))));
+  return wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w1), wasm_v128_load(a + (off + 24))));
 }
 
-// unpack loads one block's 32 weights as int8: Q8_0 as is, Q4_0 split into
-// low nibbles (elements 0-15) and high nibbles (16-31), each minus 8.
-INLINE void unpack(const uint8_t *wb, int q4, v128_t *w0, v128_t *w1) {
+// unpack loads the 32 weights of the block at w + off as int8: Q8_0 as is,
+// Q4_0 split into low nibbles (elements 0-15) and high nibbles (16-31),
+// each minus 8.
+INLINE void unpack(const uint8_t *w, int off, int q4, v128_t *w0, v128_t *w1) {
   if (q4) {
-    v128_t q = wasm_v128_load(wb + 2);
+    v128_t q = wasm_v128_load(w + (off + 2));
     v128_t eight = wasm_i8x16_splat(8);
     *w0 = wasm_i8x16_sub(wasm_v128_and(q, wasm_i8x16_splat(0x0f)), eight);
     *w1 = wasm_i8x16_sub(wasm_u8x16_shr(q, 4), eight);
   } else {
-    *w0 = wasm_v128_load(wb + 2);
-    *w1 = wasm_v128_load(wb + 18);
+    *w0 = wasm_v128_load(w + (off + 2));
+    *w1 = wasm_v128_load(w + (off + 18));
   }
 }
 
@@ -147,21 +154,21 @@ INLINE float dot_row(const uint8_t *w, const int16_t *aq, const float *ad, int n
     const int16_t *ab = aq + b * QK;
     v128_t d = wasm_f32x4_mul(scales4(wb, bs), wasm_v128_load(ad + b));
     v128_t w0, w1;
-    unpack(wb, q4, &w0, &w1);
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab)), LANE(d, 0)));
-    unpack(wb + bs, q4, &w0, &w1);
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab + QK)), LANE(d, 1)));
-    unpack(wb + 2 * bs, q4, &w0, &w1);
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab + 2 * QK)), LANE(d, 2)));
-    unpack(wb + 3 * bs, q4, &w0, &w1);
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab + 3 * QK)), LANE(d, 3)));
+    unpack(wb, 0, q4, &w0, &w1);
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab, 0)), LANE(d, 0)));
+    unpack(wb, bs, q4, &w0, &w1);
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab, QK)), LANE(d, 1)));
+    unpack(wb, 2 * bs, q4, &w0, &w1);
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab, 2 * QK)), LANE(d, 2)));
+    unpack(wb, 3 * bs, q4, &w0, &w1);
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab, 3 * QK)), LANE(d, 3)));
   }
   for (; b < nb; b++) {
     const uint8_t *wb = w + b * bs;
     v128_t w0, w1;
-    unpack(wb, q4, &w0, &w1);
+    unpack(wb, 0, q4, &w0, &w1);
     float d = f16_to_f32(load_u16(wb)) * ad[b];
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq + b * QK)),
+    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq + b * QK, 0)),
                                              wasm_f32x4_splat(d)));
   }
   s = hsum(acc);
@@ -225,10 +232,10 @@ INLINE void dot_row2(const uint8_t *w, const int16_t *aq0, const float *ad0, con
     v128_t d1 = wasm_f32x4_mul(sw, wasm_v128_load(ad1 + b));
     v128_t w0, w1;
 #define BLOCK(kk)                                                                                  \
-  unpack(wb + kk * bs, q4, &w0, &w1);                                                              \
-  acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab0 + kk * QK)), \
+  unpack(wb, kk * bs, q4, &w0, &w1);                                                               \
+  acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab0, kk * QK)), \
                                              LANE(d0, kk)));                                       \
-  acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab1 + kk * QK)), \
+  acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab1, kk * QK)), \
                                              LANE(d1, kk)));
     BLOCK(0) BLOCK(1) BLOCK(2) BLOCK(3)
 #undef BLOCK
@@ -236,11 +243,11 @@ INLINE void dot_row2(const uint8_t *w, const int16_t *aq0, const float *ad0, con
   for (; b < nb; b++) {
     const uint8_t *wb = w + b * bs;
     v128_t w0, w1;
-    unpack(wb, q4, &w0, &w1);
+    unpack(wb, 0, q4, &w0, &w1);
     float dw = f16_to_f32(load_u16(wb));
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq0 + b * QK)),
+    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq0 + b * QK, 0)),
                                                wasm_f32x4_splat(dw * ad0[b])));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq1 + b * QK)),
+    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq1 + b * QK, 0)),
                                                wasm_f32x4_splat(dw * ad1[b])));
   }
   *s0 = hsum(acc0);
