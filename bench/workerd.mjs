@@ -9,7 +9,7 @@
 // Lib:  import { prepare, workerdBin } from "./workerd.mjs";
 
 import { build } from "esbuild";
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from "node:fs";
 import { resolve, join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
@@ -32,6 +32,33 @@ export function readWrangler(dir) {
     compatibilityDate: get("compatibility_date") ?? "2026-11-01",
     compatibilityFlags: flags,
   };
+}
+
+// readBindings reads the bindings workerd can serve locally from wrangler.toml's simple
+// subset: string [vars], [[durable_objects.bindings]] (name, class_name) and the classes
+// [[migrations]] create with SQLite (new_sqlite_classes).
+export function readBindings(dir) {
+  const toml = readFileSync(join(dir, "wrangler.toml"), "utf8");
+  const vars = {}, objects = [], sqlite = new Set();
+  let section = "";
+  let current = null;
+  for (const raw of toml.split("\n")) {
+    const line = raw.trim();
+    const header = line.match(/^\[\[?([^\]]+)\]\]?$/);
+    if (header) {
+      section = header[1];
+      current = {};
+      if (section === "durable_objects.bindings") objects.push(current);
+      continue;
+    }
+    const kv = line.match(/^(\w+)\s*=\s*(.+)$/);
+    if (!kv) continue;
+    const value = kv[2].startsWith("[") ? [...kv[2].matchAll(/"([^"]*)"/g)].map((m) => m[1]) : kv[2].replace(/^"(.*)"$/, "$1");
+    if (section === "vars") vars[kv[1]] = value;
+    else if (section === "durable_objects.bindings") current[kv[1]] = value;
+    else if (section === "migrations" && kv[1] === "new_sqlite_classes") for (const c of value) sqlite.add(c);
+  }
+  return { vars, objects, sqlite };
 }
 
 // workerdBin is the path of the workerd binary installed by bench/package.json:
@@ -71,20 +98,37 @@ export async function prepare(exampleDir, outDir, port) {
     platform: "neutral",
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["browser", "module", "main"],
+    external: ["cloudflare:*"],
     logLevel: "warning",
   });
   const flags = w.compatibilityFlags.map((f) => JSON.stringify(f)).join(", ");
+  const b = readBindings(exampleDir);
+  const bindings = [
+    ...Object.entries(b.vars).map(([k, v]) => `(name = ${JSON.stringify(k)}, text = ${JSON.stringify(v)})`),
+    ...b.objects.map((o) => `(name = ${JSON.stringify(o.name)}, durableObjectNamespace = ${JSON.stringify(o.class_name)})`),
+  ];
+  const classes = [...new Set(b.objects.map((o) => o.class_name))];
+  const namespaces = classes.map((c) => `(className = ${JSON.stringify(c)}, uniqueKey = ${JSON.stringify(w.name + "-" + c)}${b.sqlite.has(c) ? ", enableSql = true" : ""})`);
+  const objectConfig = classes.length === 0 ? "" : `
+  bindings = [ ${bindings.join(", ")} ],
+  durableObjectNamespaces = [ ${namespaces.join(", ")} ],
+  durableObjectStorage = (localDisk = "do-disk"),`;
+  // Fresh object storage on every run, as molt's spec test gets.
+  const storage = join(outDir, "do-storage");
+  rmSync(storage, { recursive: true, force: true });
+  if (classes.length > 0) mkdirSync(storage, { recursive: true });
+  const diskService = classes.length === 0 ? "" : `, (name = "do-disk", disk = (path = ${JSON.stringify(storage)}, writable = true))`;
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
-  services = [ (name = "main", worker = .mainWorker) ],
+  services = [ (name = "main", worker = .mainWorker)${diskService} ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 
 const mainWorker :Workerd.Worker = (
   modules = [ (name = "worker.js", esModule = embed "worker.js") ],
   compatibilityDate = "${w.compatibilityDate}",
-  compatibilityFlags = [ ${flags} ],
+  compatibilityFlags = [ ${flags} ],${objectConfig}
 );
 `;
   const configPath = join(outDir, "config.capnp");

@@ -237,7 +237,7 @@ func TestSQL(t *testing.T) {
 		t.Error("deleteAll left the object's table")
 	}
 	kvOnly := openTest(t, false)
-	if _, err := kvOnly.Exec("SELECT 1", nil); err == nil || err.Error() != "Error: Durable Object is not backed by SQL." {
+	if _, err := kvOnly.Exec("SELECT 1", nil); err == nil || err.Error() != "Error: "+notSQLite {
 		t.Errorf("SQL on a key-value class: %v", err)
 	}
 }

@@ -26,7 +26,7 @@ type Result struct {
 // float64, int64, string or []byte. It returns the last statement's rows.
 func (s *Storage) Exec(query string, args []any) (*Result, error) {
 	if !s.sql {
-		return nil, plainErr("Durable Object is not backed by SQL.")
+		return nil, plainErr("%s", notSQLite)
 	}
 	if err := s.begin(); err != nil {
 		return nil, err
@@ -200,6 +200,13 @@ func sqlMessage(err error) string {
 	}
 	return msg + ": " + name
 }
+
+// notSQLite is Cloudflare's refusal of the SQL API in an object of a key-value class.
+const notSQLite = "This Durable Object is not backed by SQLite storage, so the SQL API is not available. " +
+	"SQL can be enabled on a new Durable Object class by using the `new_sqlite_classes` " +
+	"instead of `new_classes` under `[[migrations]]` in your wrangler.toml, but an " +
+	"already-deployed class cannot be converted to SQLite (except by deleting the existing " +
+	"data)."
 
 // transactionMessage is workerd's refusal of BEGIN and SAVEPOINT in the object's SQL.
 const transactionMessage = "To execute a transaction, please use the state.storage.transaction() or " +

@@ -294,7 +294,7 @@ func TestObjectSQL(t *testing.T) {
 		t.Fatalf("error %q", e)
 	}
 	kv := newObjectWorld(t, counterSource, false, ObjectsOptions{}, nil)
-	if _, e := kv.call(t, "s", "sql", "SELECT 1"); e != "Error: Durable Object is not backed by SQL." {
+	if _, e := kv.call(t, "s", "sql", "SELECT 1"); !strings.HasPrefix(e, "Error: This Durable Object is not backed by SQLite storage, so the SQL API is not available.") {
 		t.Fatalf("SQL on a key-value object: %q", e)
 	}
 }

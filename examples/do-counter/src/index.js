@@ -61,7 +61,7 @@ export default {
         break;
       case "clone":
         try {
-          await stub.increment(() => 1);
+          await stub.increment(Symbol("one"));
         } catch (e) {
           return Response.json({ name: e.name, message: e.message }, { status: 500 });
         }

@@ -6,6 +6,7 @@ const { serialize, deserialize } = internal.load("serialize");
 const constructing = internal.symbol("constructing");
 const kHex = internal.symbol("hex"), kName = internal.symbol("name"), kNs = internal.symbol("namespace");
 const kActor = internal.symbol("actor"), kStorage = internal.symbol("storage"), kId = internal.symbol("id");
+const notSQLite = "This Durable Object is not backed by SQLite storage, so the SQL API is not available. SQL can be enabled on a new Durable Object class by using the `new_sqlite_classes` instead of `new_classes` under `[[migrations]]` in your wrangler.toml, but an already-deployed class cannot be converted to SQLite (except by deleting the existing data).";
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
 function attempt(fn) {
@@ -280,7 +281,7 @@ class DurableObjectStorage extends StorageOperations {
     return v;
   }
   get sql() {
-    if (!this.sqlBacked) throw new Error("Durable Object is not backed by SQL.");
+    if (!this.sqlBacked) throw new Error(notSQLite);
     return new SqlStorage(constructing, this[kActor]);
   }
   get [Symbol.toStringTag]() { return "DurableObjectStorage"; }
