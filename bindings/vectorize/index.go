@@ -313,4 +313,5 @@ func (x *Index) MetadataIndexes() []MetadataIndex {
 	return append([]MetadataIndex(nil), x.state.metadataIndexes()...)
 }
 
+// String names the index, for logs.
 func (x *Index) String() string { return fmt.Sprintf("vectorize index %q", x.name) }

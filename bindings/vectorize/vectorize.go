@@ -77,8 +77,11 @@ type MetadataType string
 
 // The metadata index types.
 const (
-	String  MetadataType = "string"
-	Number  MetadataType = "number"
+	// String indexes the first MaxIndexedBytes of string values.
+	String MetadataType = "string"
+	// Number indexes numbers as float64.
+	Number MetadataType = "number"
+	// Boolean indexes true and false.
 	Boolean MetadataType = "boolean"
 )
 
@@ -173,6 +176,7 @@ type Error struct {
 	Text string
 }
 
+// Error is the message workerd gives the JavaScript Error.
 func (e *Error) Error() string {
 	if e.Code == 0 {
 		return fmt.Sprintf("%s_ERROR: %s", e.Op, e.Text)
@@ -191,7 +195,8 @@ const (
 	codeBadRequest      = 40026
 )
 
-// ErrNotFound is the error of an index that does not exist: Cloudflare's 3000 "vectorize.index.not_found".
+// ErrNotFound is the error of an index that does not exist.
 type ErrNotFound struct{ Name string }
 
+// Error names the missing index.
 func (e *ErrNotFound) Error() string { return fmt.Sprintf("vectorize index %q not found", e.Name) }
