@@ -3,6 +3,7 @@ package js
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -61,7 +62,7 @@ type Isolate struct {
 
 	// CPU accounting: time spent inside JavaScript, excluding awaits on I/O and timers.
 	cpu      time.Duration
-	inJS     atomic.Bool
+	current  atomic.Pointer[entry]
 	watchdog *time.Timer
 	// clock is the time JavaScript sees: as on Workers, it advances only between entries into
 	// JavaScript, never while code runs, so that code cannot time itself precisely.
@@ -143,28 +144,28 @@ func (iso *Isolate) enter(fn func() error) error {
 	if limit > 0 && iso.cpu >= limit {
 		return ErrCPULimit
 	}
-	start := time.Now()
-	iso.clock = start
-	iso.inJS.Store(true)
+	// JavaScript runs on one locked thread for the whole entry, so that thread's CPU clock
+	// measures exactly the time this entry computes.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	iso.clock = time.Now()
+	e := &entry{clock: currentThreadClock(), budget: limit - iso.cpu}
+	e.start, _ = e.clock.now()
 	if limit > 0 {
-		remaining := limit - iso.cpu
+		iso.current.Store(e)
 		if iso.watchdog == nil {
-			iso.watchdog = time.AfterFunc(remaining, func() {
-				if iso.inJS.Load() {
-					iso.vm.Interrupt(cpuInterrupt{})
-				}
-			})
+			iso.watchdog = time.AfterFunc(e.budget, iso.checkCPU)
 		} else {
-			iso.watchdog.Reset(remaining)
+			iso.watchdog.Reset(e.budget)
 		}
 	}
 	err := fn()
-	iso.inJS.Store(false)
-	if iso.watchdog != nil {
+	if limit > 0 {
+		iso.current.Store(nil)
 		iso.watchdog.Stop()
 	}
 	iso.vm.ClearInterrupt()
-	iso.cpu += time.Since(start)
+	iso.cpu += e.used()
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
 		if _, ok := ie.Value().(cpuInterrupt); ok {
@@ -178,6 +179,37 @@ func (iso *Isolate) enter(fn func() error) error {
 		err = iso.reportRejections()
 	}
 	return err
+}
+
+// entry is one entry into JavaScript, as the watchdog sees it from its own goroutine.
+type entry struct {
+	clock  threadClock
+	start  time.Duration
+	budget time.Duration
+}
+
+// used is the CPU time the entry has consumed so far.
+func (e *entry) used() time.Duration {
+	now, ok := e.clock.now()
+	if !ok {
+		return 0
+	}
+	return now - e.start
+}
+
+// checkCPU runs when the current entry may have used its CPU budget: the timer counts wall
+// time, which is never less than CPU time, so it interrupts JavaScript only once the thread's
+// CPU clock agrees, and otherwise waits for the budget that is left.
+func (iso *Isolate) checkCPU() {
+	e := iso.current.Load()
+	if e == nil {
+		return
+	}
+	if used := e.used(); used < e.budget {
+		iso.watchdog.Reset(e.budget - used)
+		return
+	}
+	iso.vm.Interrupt(cpuInterrupt{})
 }
 
 // call calls the JavaScript function fn with this and args inside enter.
