@@ -219,7 +219,7 @@ func TestSQL(t *testing.T) {
 		{"SELECT * FROM nope", nil, "Error: no such table: nope: SQLITE_ERROR"},
 		{"BEGIN TRANSACTION", nil, "Error: " + transactionMessage},
 		{"SAVEPOINT x", nil, "Error: " + transactionMessage},
-		{"SELECT * FROM _cf_KV", nil, "Error: access to _cf_KV is prohibited: SQLITE_AUTH"},
+		{"SELECT * FROM _cf_KV", nil, "Error: access to _cf_KV.key is prohibited: SQLITE_AUTH"},
 		{"SELECT ?", nil, "Error: Wrong number of parameter bindings for SQL query."},
 		{"SELECT ?; SELECT 1", []any{1.0}, "Error: When executing multiple SQL statements in a single call, only the last statement can have parameters."},
 		{"INSERT INTO t (id) VALUES (1)", nil, "Error: UNIQUE constraint failed: t.id: SQLITE_CONSTRAINT"},

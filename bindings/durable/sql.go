@@ -16,8 +16,8 @@ type Result struct {
 	// Rows are its rows: each value nil (NULL), float64 (INTEGER and REAL: JavaScript
 	// numbers, as in workerd), string (TEXT) or []byte (BLOB).
 	Rows [][]any
-	// RowsRead counts the rows the statements read: the rows each returned, or the rows its
-	// full table scans visited when that is more. RowsWritten counts the rows they inserted, updated or deleted.
+	// RowsRead counts the rows the statements read: for each, the most of the rows it
+	// returned, the rows its full table scans visited and the rows it changed. RowsWritten counts the rows they inserted, updated or deleted.
 	RowsRead, RowsWritten int64
 }
 
@@ -86,10 +86,21 @@ func (s *Storage) Exec(query string, args []any) (*Result, error) {
 		err = st.Err()
 		// A full scan visits at least the rows it returns; an index lookup is counted by the
 		// rows it returns.
-		res.RowsRead += max(rows, int64(st.Status(sqlite3.STMTSTATUS_FULLSCAN_STEP, false)))
-		if !st.ReadOnly() {
-			res.RowsWritten += s.conn.Changes()
+		// SQLite counts the steps of a full scan after its first row.
+		scanned := int64(st.Status(sqlite3.STMTSTATUS_FULLSCAN_STEP, false))
+		if scanned > 0 {
+			scanned++
 		}
+		var changed int64
+		if !st.ReadOnly() {
+			changed = s.conn.Changes()
+			res.RowsWritten += changed
+		}
+		// An UPDATE or DELETE reads the rows it changes; an INSERT reads none.
+		if isInsert(st.SQL()) {
+			changed = 0
+		}
+		res.RowsRead += max(rows, scanned, changed)
 		st.Close()
 		if err != nil {
 			return nil, s.sqlError(err)
@@ -103,6 +114,12 @@ func (s *Storage) Exec(query string, args []any) (*Result, error) {
 		return res, nil
 	}
 	return res, nil
+}
+
+// isInsert reports whether a statement is an INSERT or REPLACE.
+func isInsert(sql string) bool {
+	f := strings.Fields(sql)
+	return len(f) > 0 && (strings.EqualFold(f[0], "INSERT") || strings.EqualFold(f[0], "REPLACE"))
 }
 
 // onlyComments reports whether SQL text holds nothing but comments and whitespace.
@@ -186,7 +203,15 @@ var codeNames = map[sqlite3.ErrorCode]string{
 
 func sqlMessage(err error) string {
 	var se *sqlite3.Error
+	var code sqlite3.ErrorCode
 	if !errors.As(err, &se) {
+		if errors.As(err, &code) {
+			name := codeNames[code]
+			if name == "" {
+				name = "SQLITE_ERROR"
+			}
+			return strings.TrimPrefix(code.Error(), "sqlite3: ") + ": " + name
+		}
 		return err.Error()
 	}
 	msg := strings.TrimPrefix(se.Error(), se.Code().Error())
@@ -249,6 +274,10 @@ func (s *Storage) authorize(action sqlite3.AuthorizerActionCode, name3, name4, s
 			n = name4
 		}
 		if reserved(n) || (action == sqlite3.AUTH_CREATE_INDEX || action == sqlite3.AUTH_CREATE_TRIGGER) && reserved(name4) {
+			// Column reads and updates name the column too, as SQLite's own message does.
+			if (action == sqlite3.AUTH_READ || action == sqlite3.AUTH_UPDATE) && name4 != "" {
+				n += "." + name4
+			}
 			return deny(plainErr("access to %s is prohibited: SQLITE_AUTH", n))
 		}
 	}

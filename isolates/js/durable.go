@@ -3,6 +3,7 @@ package js
 import (
 	"bytes"
 	"context"
+	hexpkg "encoding/hex"
 	"errors"
 	"net/http"
 	"sort"
@@ -127,8 +128,12 @@ func (d *durableNatives) idFromString(h goja.Value, s string) string {
 func (d *durableNatives) invoke(h goja.Value, hex, name goja.Value, c durable.Call, build func(durable.Reply) goja.Value) goja.Value {
 	iso := d.iso
 	ns := d.namespace(h)
-	id, err := ns.IDFromString(hex.String())
-	d.check(err)
+	// get() takes any id, as workerd's does: one made by another namespace addresses the
+	// object with that id in this one.
+	var id durable.ID
+	if _, err := hexpkg.Decode(id[:], []byte(hex.String())); err != nil {
+		d.iso.throwTypeError("Invalid Durable Object ID: must be 64 hex digits")
+	}
 	n := ""
 	if name != nil && !goja.IsUndefined(name) {
 		n = name.String()

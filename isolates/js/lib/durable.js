@@ -48,7 +48,6 @@ class DurableObjectNamespace {
   }
   get(id, options) {
     if (!(id instanceof DurableObjectId)) throw new TypeError("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
-    natives.idFromString(this[kNs], id[kHex]);
     return makeStub(this[kNs], id);
   }
   getByName(name, options) { return this.get(this.idFromName(name), options); }
@@ -71,12 +70,9 @@ class DurableObjectStub {
 
 // A stub answers any other property with a function that calls the object's method of that
 // name over RPC; only the object can tell whether it exists.
-// Only the stub's own API shadows the object's methods; toString, constructor and the rest
-// of Object.prototype go to the object, which refuses them as workerd does.
-const stubOwn = new Set(["id", "name", "fetch", "connect"]);
 const stubHandler = {
   get(target, prop, receiver) {
-    if (typeof prop === "symbol" || stubOwn.has(prop)) return Reflect.get(target, prop, target);
+    if (typeof prop === "symbol" || prop in target) return Reflect.get(target, prop, target);
     // Not thenable: awaiting a stub must give the stub.
     if (prop === "then") return undefined;
     const h = target[kNs], id = target[kId];
@@ -219,6 +215,7 @@ class StorageOperations {
     return attempt(() => {
       const o = options === undefined || options === null ? {} : options;
       const str = (v) => (v === undefined ? undefined : `${v}`);
+      if (o.start !== undefined && o.startAfter !== undefined) throw new TypeError("list() cannot be called with both start and startAfter values.");
       if (o.limit !== undefined && !(Number(o.limit) > 0)) throw new TypeError("List limit must be positive.");
       return toMap(natives.list(this[kActor], str(o.start), str(o.startAfter), str(o.end), str(o.prefix), !!o.reverse,
         o.limit === undefined ? 0 : Math.floor(Number(o.limit))));
@@ -233,6 +230,7 @@ class StorageOperations {
     });
   }
   deleteAlarm(options) { return attempt(() => { natives.setAlarm(this[kActor], 0); }); }
+  deleteAll(options) { return attempt(() => { natives.deleteAll(this[kActor]); }); }
 }
 
 class DurableObjectTransaction extends StorageOperations {
@@ -255,7 +253,6 @@ class DurableObjectStorage extends StorageOperations {
     this[kActor] = a;
     this.sqlBacked = sql;
   }
-  deleteAll(options) { return attempt(() => { natives.deleteAll(this[kActor]); }); }
   sync() { return attempt(() => { natives.sync(this[kActor]); }); }
   // transaction runs fn with a handle whose writes commit together when fn's promise
   // resolves, and are undone if it rejects or calls rollback(). No other event runs meanwhile.
@@ -289,7 +286,8 @@ class DurableObjectStorage extends StorageOperations {
 
 function sqlBinding(v) {
   if (v === null || typeof v === "number" || typeof v === "string") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
+  // workerd binds booleans as their text.
+  if (typeof v === "boolean") return `${v}`;
   if (typeof v === "bigint") return Number(v);
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
