@@ -138,10 +138,34 @@ func BenchmarkRow(b *testing.B) {
 					out[i] = float32(geluRef(float64(v)))
 				}
 			}},
+		{"silu", func(in *Instance, x, w, bias, out Buf) error { return in.SiLU(x, out, n) },
+			func(out []float32) {
+				for i, v := range x {
+					out[i] = v / (1 + float32(math.Exp(float64(-v))))
+				}
+			}},
 		{"add", func(in *Instance, x, w, bias, out Buf) error { return in.Add(x, w, out, n) },
 			func(out []float32) {
 				for i := range out {
 					out[i] = x[i] + w[i]
+				}
+			}},
+		{"mul", func(in *Instance, x, w, bias, out Buf) error { return in.Mul(x, w, out, n) },
+			func(out []float32) {
+				for i := range out {
+					out[i] = x[i] * w[i]
+				}
+			}},
+		// RoPE over one position of 32 heads of 128 (a 4096-wide llama row);
+		// w holds the cos/sin table (2*128 floats used).
+		{"rope", func(in *Instance, x, w, bias, out Buf) error { return in.RoPE(out, w, 1, 32, 128) },
+			func(out []float32) {
+				for h := 0; h < 32; h++ {
+					for i := 0; i < 64; i++ {
+						c, s := w[2*i], w[128+2*i+1]
+						x0, x1 := out[h*128+2*i], out[h*128+2*i+1]
+						out[h*128+2*i], out[h*128+2*i+1] = x0*c-x1*s, x0*s+x1*c
+					}
 				}
 			}},
 	}
