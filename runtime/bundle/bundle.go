@@ -29,6 +29,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -259,6 +260,7 @@ func (b *Builder) Build() (*Result, error) {
 	if out.Code == nil || out.SourceMap == nil {
 		return nil, fmt.Errorf("bundle: esbuild returned no %s or no %s.map", b.name, b.name)
 	}
+	out.Code = directExports(out.Code)
 	var err error
 	if out.Inputs, err = inputs(b.opts.Dir, res.Metafile); err != nil {
 		return nil, err
@@ -296,6 +298,19 @@ func Build(opts Options) (*Result, error) {
 	}
 	defer b.Close()
 	return b.Build()
+}
+
+// toCommonJS is how esbuild's IIFE output ends: it copies the entry's exports, already
+// getters on the namespace object, onto a new object with an __esModule flag, through a
+// for-of over getOwnPropertyNames and a closure per export. In goja that copy was most of a
+// small worker's set-up, repeated for every request's fresh isolate; the runtime reads the
+// handlers off the namespace object and never the flag, so the namespace itself is returned.
+var toCommonJS = regexp.MustCompile(`(?m)^  return __toCommonJS\(([A-Za-z_$][\w$]*)\);$`)
+
+// directExports returns the namespace object instead of its CommonJS copy. The replacement
+// stays on its line, so the source map still holds.
+func directExports(code []byte) []byte {
+	return toCommonJS.ReplaceAll(code, []byte("  return $1;"))
 }
 
 // metafile is the part of esbuild's metafile that Build reads.

@@ -27,7 +27,7 @@ func TestBuild(t *testing.T) {
 			files:  map[string]string{"src/index.js": `export default { fetch() { return new Response("hi"); } };`},
 			entry:  "src/index.js",
 			format: Modules,
-			code:   []string{`var __molt_exports = `},
+			code:   []string{`var __molt_exports = `, `(?m)^  return index_exports;$`},
 		},
 		{
 			name:   "service worker",
