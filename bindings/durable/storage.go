@@ -64,9 +64,10 @@ func OpenStorage(path string, opts StorageOptions) (*Storage, error) {
 		sync = "NORMAL"
 	}
 	// A small page cache: most objects are small, and an idle object should cost little.
+	// The tables are made in one transaction: a new object's database costs one commit.
 	setup := "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + sync + "; PRAGMA cache_size=-256; PRAGMA busy_timeout=5000;" +
-		"CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;" +
-		"CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB);"
+		"BEGIN; CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;" +
+		"CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB); COMMIT;"
 	if err := conn.Exec(setup); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("durable: open %s: %w", path, err)

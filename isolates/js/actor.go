@@ -43,6 +43,10 @@ type ObjectsOptions struct {
 	// IdleTimeout is how long an object with nothing to do stays in memory before it is
 	// evicted; its next event rebuilds it from storage. Zero means DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// StorageIdleTimeout is how long an idle object keeps its database open; after it, the
+	// connection is closed and reopened by the next event, so that idle objects cost less
+	// memory. Zero means DefaultStorageIdleTimeout.
+	StorageIdleTimeout time.Duration
 	// Log receives object failures; nil means slog.Default().
 	Log *slog.Logger
 }
@@ -50,6 +54,9 @@ type ObjectsOptions struct {
 // DefaultIdleTimeout is Cloudflare's order of magnitude: objects are evicted after 70-140 s
 // without requests.
 const DefaultIdleTimeout = 70 * time.Second
+
+// DefaultStorageIdleTimeout is how long an idle object keeps its database open.
+const DefaultStorageIdleTimeout = 10 * time.Second
 
 type objectKey struct {
 	ns *durable.Namespace
@@ -67,6 +74,9 @@ var (
 func NewObjects(cfg *Config, opts ObjectsOptions) *Objects {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.StorageIdleTimeout <= 0 {
+		opts.StorageIdleTimeout = DefaultStorageIdleTimeout
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
@@ -252,6 +262,9 @@ func (a *actor) serve() error {
 	idle := time.NewTimer(time.Hour)
 	idle.Stop()
 	defer idle.Stop()
+	release := time.NewTimer(time.Hour)
+	release.Stop()
+	defer release.Stop()
 	for {
 		if err := a.admit(); err != nil {
 			return err
@@ -320,11 +333,21 @@ func (a *actor) serve() error {
 		evictable := !busy && pending == 0 && l.timers.Len() == 0
 		if evictable {
 			idle.Reset(a.objs.opts.IdleTimeout)
+			if a.storage != nil && a.objs.opts.StorageIdleTimeout < a.objs.opts.IdleTimeout {
+				release.Reset(a.objs.opts.StorageIdleTimeout)
+			}
 		}
 		select {
 		case <-l.wake:
 		case <-a.wake:
 		case <-timerC:
+		case <-release.C:
+			// Nothing is pending (the loop flushed before it slept): the database connection,
+			// the larger part of an idle object's memory, can go until the next event.
+			if err := a.storage.Close(); err != nil {
+				return err
+			}
+			a.storage = nil
 		case <-idle.C:
 			a.mu.Lock()
 			if len(a.inbox) == 0 {
@@ -335,6 +358,7 @@ func (a *actor) serve() error {
 			a.mu.Unlock()
 		}
 		idle.Stop()
+		release.Stop()
 		if next != nil {
 			next.Stop()
 		}
@@ -375,7 +399,11 @@ func (a *actor) begin(ev *event) error {
 	case durable.CallRPC:
 		args = []goja.Value{vm.ToValue(1), vm.ToValue(c.Method), vm.ToValue(string(c.Args))}
 	case durable.CallAlarm:
-		t, err := a.storage.Alarm()
+		st, err := a.store()
+		if err != nil {
+			return err
+		}
+		t, err := st.Alarm()
 		if err != nil {
 			return err
 		}
@@ -386,7 +414,7 @@ func (a *actor) begin(ev *event) error {
 		}
 		// As on Cloudflare, the alarm is cleared before the handler runs, so getAlarm()
 		// inside it is null unless the handler sets a new one.
-		if err := a.storage.SetAlarm(0); err != nil {
+		if err := st.SetAlarm(0); err != nil {
 			return err
 		}
 		ev.alarm = t
@@ -410,10 +438,14 @@ func (a *actor) reply(n int, r durable.Reply) {
 	delete(a.running, n)
 	if ev.call.Kind == durable.CallAlarm {
 		r.Ran = true
-		now, err := a.storage.Alarm()
+		var now int64
+		st, err := a.store()
+		if err == nil {
+			now, err = st.Alarm()
+		}
 		if err == nil && r.Threw && now == 0 && ev.call.RetryCount < durable.MaxAlarmRetries {
 			// Kept for the retry, also across a restart.
-			err = a.storage.SetAlarm(ev.alarm)
+			err = st.SetAlarm(ev.alarm)
 			now = ev.alarm
 		}
 		if err != nil {
@@ -430,14 +462,16 @@ func (a *actor) reply(n int, r durable.Reply) {
 // flush commits pending writes and then releases the replies held for them. Inside a
 // transaction() nothing is committed, so nothing is released.
 func (a *actor) flush() error {
-	if a.storage.InTransaction() {
+	if a.storage != nil && a.storage.InTransaction() {
 		return nil
 	}
-	if len(a.outputs) == 0 && !a.storage.Dirty() {
+	if len(a.outputs) == 0 && (a.storage == nil || !a.storage.Dirty()) {
 		return nil
 	}
-	if err := a.storage.Flush(); err != nil {
-		return err
+	if a.storage != nil {
+		if err := a.storage.Flush(); err != nil {
+			return err
+		}
 	}
 	for _, o := range a.outputs {
 		o.ev.done <- eventResult{reply: o.reply}
@@ -447,7 +481,24 @@ func (a *actor) flush() error {
 }
 
 // flushStorage is storage.sync(): commit now.
-func (a *actor) flushStorage() error { return a.storage.Flush() }
+func (a *actor) flushStorage() error {
+	if a.storage == nil {
+		return nil
+	}
+	return a.storage.Flush()
+}
+
+// store is the object's storage, opened again if it was released while the object idled.
+func (a *actor) store() (*durable.Storage, error) {
+	if a.storage == nil {
+		s, err := a.ns.OpenStorage(a.id)
+		if err != nil {
+			return nil, err
+		}
+		a.storage = s
+	}
+	return a.storage, nil
+}
 
 // setAlarm stores the alarm and records it with the namespace's scheduler first, so that
 // the record on disk covers what storage will hold.
@@ -459,7 +510,11 @@ func (a *actor) setAlarm(ms int64) error {
 	} else {
 		a.ns.AlarmDeleted(a.id)
 	}
-	return a.storage.SetAlarm(ms)
+	st, err := a.store()
+	if err != nil {
+		return err
+	}
+	return st.SetAlarm(ms)
 }
 
 // abort resets the object after the current turn: ctx.abort(), or a failed

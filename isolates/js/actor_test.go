@@ -198,6 +198,20 @@ func TestObjectEvictionKeepsStorage(t *testing.T) {
 	}
 }
 
+// An idle object closes its database and opens it again for its next event.
+func TestObjectStorageReleasedWhenIdle(t *testing.T) {
+	w := newObjectWorld(t, counterSource, false, ObjectsOptions{StorageIdleTimeout: 5 * time.Millisecond}, nil)
+	for i := 1; i <= 3; i++ {
+		if v, e := w.call(t, "r", "increment", 1); v != float64(i) {
+			t.Fatalf("increment %d: %v %s", i, v, e)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if ev, _ := w.call(t, "r", "events_"); ev != float64(3) {
+		t.Fatalf("the object was rebuilt (events %v); only its storage should have been released", ev)
+	}
+}
+
 func TestObjectBadInput(t *testing.T) {
 	w := newObjectWorld(t, counterSource, false, ObjectsOptions{}, func(c *Config) { c.CPULimit = 200 * time.Millisecond })
 	big := strings.Repeat("x", 140<<10)

@@ -37,15 +37,15 @@ func init() {
 			"put":       d.put,
 			"delete":    d.delete,
 			"list":      d.list,
-			"deleteAll": func(a goja.Value) { d.check(d.actor(a).storage.DeleteAll()) },
+			"deleteAll": func(a goja.Value) { d.check(d.store(a).DeleteAll()) },
 			"sync":      func(a goja.Value) { d.check(d.actor(a).flushStorage()) },
 			"getAlarm":  d.getAlarm,
 			"setAlarm":  d.setAlarm,
-			"txBegin":   func(a goja.Value) { d.check(d.actor(a).storage.BeginTransaction()) },
-			"txEnd":     func(a goja.Value, rollback bool) { d.check(d.actor(a).storage.EndTransaction(rollback)) },
+			"txBegin":   func(a goja.Value) { d.check(d.store(a).BeginTransaction()) },
+			"txEnd":     func(a goja.Value, rollback bool) { d.check(d.store(a).EndTransaction(rollback)) },
 			"exec":      d.exec,
 			"databaseSize": func(a goja.Value) float64 {
-				n, err := d.actor(a).storage.DatabaseSize()
+				n, err := d.store(a).DatabaseSize()
 				d.check(err)
 				return float64(n)
 			},
@@ -72,6 +72,13 @@ func (d *durableNatives) namespace(v goja.Value) *durable.Namespace {
 		d.iso.throwTypeError("Illegal invocation")
 	}
 	return ns
+}
+
+// store is the storage of the actor v, opened again if it was released while idle.
+func (d *durableNatives) store(v goja.Value) *durable.Storage {
+	s, err := d.actor(v).store()
+	d.check(err)
+	return s
 }
 
 func (d *durableNatives) actor(v goja.Value) *actor {
@@ -205,7 +212,7 @@ func (d *durableNatives) keys(v goja.Value) []string {
 }
 
 func (d *durableNatives) get(a goja.Value, key string) goja.Value {
-	vs, err := d.actor(a).storage.Get([]string{key})
+	vs, err := d.store(a).Get([]string{key})
 	d.check(err)
 	if vs[0] == nil {
 		return goja.Null()
@@ -216,7 +223,7 @@ func (d *durableNatives) get(a goja.Value, key string) goja.Value {
 // getMany returns [key, value, ...] of the keys found, in key order, as workerd's Map is.
 func (d *durableNatives) getMany(a goja.Value, keys goja.Value) goja.Value {
 	ks := d.keys(keys)
-	vs, err := d.actor(a).storage.Get(ks)
+	vs, err := d.store(a).Get(ks)
 	d.check(err)
 	idx := make([]int, 0, len(ks))
 	for i, v := range vs {
@@ -238,11 +245,11 @@ func (d *durableNatives) put(a goja.Value, keys, values goja.Value) {
 	for i, v := range vs {
 		bs[i] = []byte(v)
 	}
-	d.check(d.actor(a).storage.Put(ks, bs))
+	d.check(d.store(a).Put(ks, bs))
 }
 
 func (d *durableNatives) delete(a goja.Value, keys goja.Value) int {
-	n, err := d.actor(a).storage.Delete(d.keys(keys))
+	n, err := d.store(a).Delete(d.keys(keys))
 	d.check(err)
 	return n
 }
@@ -264,7 +271,7 @@ func (d *durableNatives) list(c goja.FunctionCall) goja.Value {
 	if p := optString(c.Argument(4)); p != nil {
 		o.Prefix = *p
 	}
-	ks, vs, err := d.actor(c.Argument(0)).storage.List(o)
+	ks, vs, err := d.store(c.Argument(0)).List(o)
 	d.check(err)
 	out := make([]any, 0, 2*len(ks))
 	for i, k := range ks {
@@ -274,7 +281,7 @@ func (d *durableNatives) list(c goja.FunctionCall) goja.Value {
 }
 
 func (d *durableNatives) getAlarm(a goja.Value) goja.Value {
-	ms, err := d.actor(a).storage.Alarm()
+	ms, err := d.store(a).Alarm()
 	d.check(err)
 	if ms == 0 {
 		return goja.Null()
@@ -308,7 +315,7 @@ func (d *durableNatives) exec(a goja.Value, query string, bindings goja.Value) g
 			}
 		}
 	}
-	res, err := d.actor(a).storage.Exec(query, args)
+	res, err := d.store(a).Exec(query, args)
 	d.check(err)
 	cols := make([]any, len(res.Columns))
 	for i, c := range res.Columns {
