@@ -215,8 +215,45 @@ func (a *actor) signal() {
 	}
 }
 
+// holders maps each object database to the actor that has it, across every Objects of the
+// process: when a reload starts the new version's object while the old version's instance
+// still finishes its events, the new one waits, so that one id never has two instances.
+var holders = struct {
+	sync.Mutex
+	m map[string]*actor
+}{m: map[string]*actor{}}
+
+// claim waits until no other actor holds the object's database, then holds it.
+func (a *actor) claim() {
+	path := a.ns.StoragePath(a.id)
+	for {
+		holders.Lock()
+		h := holders.m[path]
+		if h == nil {
+			holders.m[path] = a
+			holders.Unlock()
+			return
+		}
+		holders.Unlock()
+		h.mu.Lock()
+		h.closing = true
+		h.mu.Unlock()
+		h.signal()
+		<-h.exited
+	}
+}
+
+func (a *actor) unclaim() {
+	holders.Lock()
+	if p := a.ns.StoragePath(a.id); holders.m[p] == a {
+		delete(holders.m, p)
+	}
+	holders.Unlock()
+}
+
 func (a *actor) run() {
 	defer a.objs.wg.Done()
+	a.claim()
 	err := a.start()
 	if err == nil {
 		err = a.serve()
@@ -565,6 +602,7 @@ func (a *actor) shutdown(err error) {
 		delete(a.objs.live, k)
 	}
 	a.objs.mu.Unlock()
+	a.unclaim()
 	close(a.exited)
 }
 

@@ -356,3 +356,30 @@ func TestSerializeRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// Two engines over the same namespace directory, as the old and new versions of a worker
+// during a reload: the second one's instance waits for the first to close, so an id never
+// has two live instances and no increment is lost between them.
+func TestObjectHandoverBetweenVersions(t *testing.T) {
+	old := newObjectWorld(t, counterSource, false, ObjectsOptions{}, nil)
+	old.call(t, "h", "increment", 1)
+	next := &objectWorld{cfg: old.cfg, ns: old.ns, dir: old.dir}
+	ns2, err := durable.NewNamespace(durable.NamespaceOptions{UniqueKey: "test-Obj", ClassName: "Obj", Dir: old.dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.ns = ns2
+	next.cfg = &Config{Script: old.cfg.Script, Env: map[string]any{"OBJ": ns2}, Console: old.cfg.Console}
+	next.objs = NewObjects(next.cfg, ObjectsOptions{})
+	ns2.Start(next.objs)
+	defer next.objs.Close(time.Second)
+	if old.objs.Live() != 1 {
+		t.Fatal("the old instance is not live")
+	}
+	if v, e := next.call(t, "h", "increment", 1); v != float64(2) {
+		t.Fatalf("increment through the new version: %v %s", v, e)
+	}
+	if old.objs.Live() != 0 {
+		t.Fatal("the old instance is still live beside the new one")
+	}
+}
