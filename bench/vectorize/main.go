@@ -33,10 +33,11 @@ func main() {
 	data := flag.String("data", "random", "random (unit vectors) or clustered (around 100 centres)")
 	queries := flag.Int("queries", 200, "queries to time")
 	k := flag.Int("k", 10, "topK")
-	ef := flag.Int("ef", 0, "HNSW beam width of queries (0: the default)")
+	efs := flag.String("ef", "0", "HNSW beam widths of queries to report, comma-separated (0: the default)")
 	m := flag.Int("m", 0, "HNSW M (0: the default)")
 	efc := flag.Int("efc", 0, "HNSW efConstruction (0: the default)")
 	procs := flag.Int("procs", 1, "GOMAXPROCS")
+	state := flag.String("state", "", "keep the index in this directory, and reuse one built there by an earlier run with the same flags")
 	dump := flag.String("dump", "", "write the data, queries and exact answers here for the peer (peer/run.mjs)")
 	flag.Parse()
 	runtime.GOMAXPROCS(*procs)
@@ -47,24 +48,40 @@ func main() {
 	}
 	vecs, qs := gen(*n, 1), gen(*queries, 2)
 
-	dir, err := os.MkdirTemp("", "molt-vectorize-bench")
-	if err != nil {
-		log.Fatal(err)
+	dir := *state
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "molt-vectorize-bench")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
 	}
-	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "vectorize.db")
-	opts := vectorize.Options{M: *m, EfConstruction: *efc, EfSearch: *ef, SnapshotEvery: time.Hour}
+	_, statErr := os.Stat(path)
+	reuse := statErr == nil
+	var efList []int
+	for _, f := range strings.Split(*efs, ",") {
+		e, err := strconv.Atoi(f)
+		if err != nil {
+			log.Fatalf("-ef %q: %v", *efs, err)
+		}
+		efList = append(efList, e)
+	}
+	opts := vectorize.Options{M: *m, EfConstruction: *efc, SnapshotEvery: time.Hour}
 
 	s, err := vectorize.Open(path, opts)
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := s.CreateIndex(vectorize.IndexConfig{Name: "bench", Dimensions: *dims, Metric: vectorize.Cosine}); err != nil {
-		log.Fatal(err)
+	if !reuse {
+		if _, err := s.CreateIndex(vectorize.IndexConfig{Name: "bench", Dimensions: *dims, Metric: vectorize.Cosine}); err != nil {
+			log.Fatal(err)
+		}
 	}
 	b := vectorize.NewBinding(s, "bench")
 	start := time.Now()
-	for i := 0; i < len(vecs); i += vectorize.MaxBatch {
+	for i := 0; i < len(vecs) && !reuse; i += vectorize.MaxBatch {
 		batch := make([]vectorize.Vector, 0, vectorize.MaxBatch)
 		for j := i; j < min(i+vectorize.MaxBatch, len(vecs)); j++ {
 			batch = append(batch, vectorize.Vector{ID: fmt.Sprintf("v%d", j), Values: vecs[j]})
@@ -92,7 +109,6 @@ func main() {
 		log.Fatal(err)
 	}
 	reload := time.Since(start)
-	graphIDs, graphLat := run(vectorize.NewBinding(s, "bench"), qs, *k)
 	s.Close()
 
 	exactOpts := opts
@@ -103,32 +119,57 @@ func main() {
 	}
 	exactIDs, exactLat := run(vectorize.NewBinding(s, "bench"), qs, *k)
 	s.Close()
-
 	if *dump != "" {
 		if err := writeDump(*dump, vecs, qs, exactIDs); err != nil {
 			log.Fatal(err)
 		}
 	}
-	recall := 0.0
-	for i := range qs {
-		hit := 0
-		for _, id := range graphIDs[i] {
-			if slices.Contains(exactIDs[i], id) {
-				hit++
-			}
-		}
-		recall += float64(hit) / float64(len(exactIDs[i]))
+
+	type graphRun struct {
+		ef     int
+		lat    []time.Duration
+		recall float64
 	}
-	recall /= float64(len(qs))
+	var graphRuns []graphRun
+	for _, e := range efList {
+		o := opts
+		o.EfSearch = e
+		s, err = vectorize.Open(path, o)
+		if err != nil {
+			log.Fatal(err)
+		}
+		ids, lat := run(vectorize.NewBinding(s, "bench"), qs, *k)
+		s.Close()
+		recall := 0.0
+		for i := range qs {
+			hit := 0
+			for _, id := range ids[i] {
+				if slices.Contains(exactIDs[i], id) {
+					hit++
+				}
+			}
+			recall += float64(hit) / float64(len(exactIDs[i]))
+		}
+		graphRuns = append(graphRuns, graphRun{e, lat, recall / float64(len(qs))})
+	}
 
 	fmt.Printf("data %s, %d × %d, cosine, topK %d, GOMAXPROCS %d, %s\n", *data, *n, *dims, *k, *procs, runtime.Version())
-	fmt.Printf("build (upsert in batches of %d): %v, %.0f vectors/s\n", vectorize.MaxBatch, build.Round(time.Millisecond), float64(*n)/build.Seconds())
-	fmt.Printf("close (graph snapshot): %v\n", closeTime.Round(time.Millisecond))
+	if reuse {
+		fmt.Printf("build: reused the index in %s\n", dir)
+	} else {
+		fmt.Printf("build (upsert in batches of %d): %v, %.0f vectors/s\n", vectorize.MaxBatch, build.Round(time.Millisecond), float64(*n)/build.Seconds())
+		fmt.Printf("close (graph snapshot): %v\n", closeTime.Round(time.Millisecond))
+	}
 	fmt.Printf("on disk: %.1f MiB\n", float64(fi.Size())/(1<<20))
 	fmt.Printf("reload: %v\n", reload.Round(time.Millisecond))
-	fmt.Printf("graph query: p50 %v p99 %v\n", pct(graphLat, 50), pct(graphLat, 99))
 	fmt.Printf("exact query: p50 %v p99 %v\n", pct(exactLat, 50), pct(exactLat, 99))
-	fmt.Printf("recall@%d of the graph against exact: %.4f\n", *k, recall)
+	for _, g := range graphRuns {
+		ef := "default"
+		if g.ef > 0 {
+			ef = strconv.Itoa(g.ef)
+		}
+		fmt.Printf("graph query, ef %s: p50 %v p99 %v, recall@%d %.4f\n", ef, pct(g.lat, 50), pct(g.lat, 99), *k, g.recall)
+	}
 }
 
 // writeDump writes data.f32 and queries.f32 (little-endian float32 rows) and truth.json (the

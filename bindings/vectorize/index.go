@@ -223,10 +223,11 @@ func (x *Index) search(q []float32, k int, ns string, f filter) []candidate {
 }
 
 // exact scores every candidate slot (all live ones when slots is nil) and keeps the k best.
+// A candidate enters the heap only when it beats the worst kept, so the heap work is
+// negligible next to the distances.
 func (x *Index) exact(dist distFunc, k int, slots []int32) []candidate {
 	h := make(maxHeap, 0, k+1)
-	consider := func(s int32) {
-		d := dist(s)
+	consider := func(s int32, d float32) {
 		if len(h) < k {
 			h.push(candidate{d, s})
 		} else if d < h[0].d {
@@ -237,12 +238,12 @@ func (x *Index) exact(dist distFunc, k int, slots []int32) []candidate {
 	if slots == nil {
 		for s := range x.slots {
 			if x.slots[s].live {
-				consider(int32(s))
+				consider(int32(s), dist(int32(s)))
 			}
 		}
 	} else {
 		for _, s := range slots {
-			consider(s)
+			consider(s, dist(s))
 		}
 	}
 	out := []candidate(h)
