@@ -107,8 +107,11 @@ function mixin(cls) {
     return consume(this[kBody], false).then((u8) => new globalThis.Blob([u8], { type }));
   });
   def("formData", function formData() {
-    if (typeof internal.parseFormData !== "function") return Promise.reject(new TypeError("formData() is not supported yet."));
-    const type = this.headers.get("content-type") || "";
+    // The FormData library loads here: a worker may parse a form without naming FormData.
+    if (typeof internal.parseFormData !== "function") internal.load("formdata");
+    if (isUsed(this[kBody])) return Promise.reject(new TypeError(usedMessage));
+    const type = this.headers.get("content-type");
+    if (type === null) return Promise.reject(new TypeError("Parsing a Body as FormData requires a Content-Type header."));
     return consume(this[kBody], false).then((u8) => internal.parseFormData(u8, type));
   });
 }
