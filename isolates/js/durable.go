@@ -30,7 +30,10 @@ func init() {
 			"call":         d.call,
 			"fetch":        d.fetch,
 			// The object's side: storage and event replies, on the object's actor.
-			"gate":      func(a goja.Value, delta int) { d.actor(a).gate += delta },
+			"gate": func(c goja.FunctionCall) goja.Value {
+				d.actor(c.Argument(0)).gate += int(c.Argument(1).ToInteger())
+				return goja.Undefined()
+			},
 			"abort":     func(a goja.Value, reason string) { d.actor(a).abort(reason) },
 			"get":       d.get,
 			"getMany":   d.getMany,
@@ -211,8 +214,11 @@ func (d *durableNatives) keys(v goja.Value) []string {
 	return ks
 }
 
-func (d *durableNatives) get(a goja.Value, key string) goja.Value {
-	vs, err := d.store(a).Get([]string{key})
+// The natives every storage call and reply goes through take a FunctionCall: goja calls
+// those directly, where typed Go signatures go through reflection.
+
+func (d *durableNatives) get(c goja.FunctionCall) goja.Value {
+	vs, err := d.store(c.Argument(0)).Get([]string{c.Argument(1).String()})
 	d.check(err)
 	if vs[0] == nil {
 		return goja.Null()
@@ -239,13 +245,14 @@ func (d *durableNatives) getMany(a goja.Value, keys goja.Value) goja.Value {
 	return d.iso.vm.NewArray(out...)
 }
 
-func (d *durableNatives) put(a goja.Value, keys, values goja.Value) {
-	ks, vs := d.keys(keys), d.keys(values)
+func (d *durableNatives) put(c goja.FunctionCall) goja.Value {
+	ks, vs := d.keys(c.Argument(1)), d.keys(c.Argument(2))
 	bs := make([][]byte, len(vs))
 	for i, v := range vs {
 		bs[i] = []byte(v)
 	}
-	d.check(d.store(a).Put(ks, bs))
+	d.check(d.store(c.Argument(0)).Put(ks, bs))
+	return goja.Undefined()
 }
 
 func (d *durableNatives) delete(a goja.Value, keys goja.Value) int {
@@ -336,8 +343,9 @@ func (d *durableNatives) exec(a goja.Value, query string, bindings goja.Value) g
 	return vm.NewArray(vm.NewArray(cols...), vm.NewArray(rows...), res.RowsRead, res.RowsWritten)
 }
 
-func (d *durableNatives) reply(a goja.Value, ev int, threw bool, value string) {
-	d.actor(a).reply(ev, durable.Reply{Threw: threw, Value: []byte(value)})
+func (d *durableNatives) reply(c goja.FunctionCall) goja.Value {
+	d.actor(c.Argument(0)).reply(int(c.Argument(1).ToInteger()), durable.Reply{Threw: c.Argument(2).ToBoolean(), Value: []byte(c.Argument(3).String())})
+	return goja.Undefined()
 }
 
 func (d *durableNatives) replyFetch(c goja.FunctionCall) goja.Value {
