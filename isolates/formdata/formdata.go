@@ -225,7 +225,7 @@ func parsePartHeaders(b []byte) (Entry, error) {
 // parseDisposition reads `kind *(";" name "=" quoted-string)` with workerd's grammar: names are
 // letters, digits, "_" and "-" (case-sensitive); values must be quoted and non-empty, and a
 // backslash takes the next character literally (except a line feed). Parsing stops silently at
-// the first parameter that does not fit, so `filename*=UTF-8”x` and `filename=""` are ignored
+// the first parameter that does not fit, so an RFC 5987 filename* and an empty filename="" are ignored
 // together with everything after them.
 func parseDisposition(s string) (kind string, params [][2]string, ok bool) {
 	i := skipSpace(s, 0)
