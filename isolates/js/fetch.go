@@ -426,6 +426,9 @@ func (iso *Isolate) outgoing(desc *goja.Object) (*outgoing, *fetchError) {
 			c = io.NopCloser(nil)
 		}
 		o.stream, o.hasBody = readCloser{hb.r, c}, true
+		if hb.size >= 0 {
+			o.length = hb.size
+		}
 	}
 	if o.buffered != nil {
 		o.length = int64(len(o.buffered))

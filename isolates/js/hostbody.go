@@ -15,6 +15,9 @@ type hostBody struct {
 	r       io.Reader
 	c       io.Closer
 	reading bool
+	// size is the body's length when it is known ahead (a FixedLengthStream's), else -1; the
+	// response then carries it as Content-Length.
+	size int64
 }
 
 // hostBodies is an isolate's table of host bodies, addressed from JavaScript by number.
@@ -22,6 +25,9 @@ type hostBodies struct {
 	mu   sync.Mutex
 	next int
 	m    map[int]*hostBody
+	// pipes are the writable sides of IdentityTransformStreams, by the id of their readable
+	// side's body.
+	pipes map[int]*hostPipe
 }
 
 const hostChunk = 64 << 10
@@ -33,7 +39,7 @@ func (hb *hostBodies) add(r io.Reader, c io.Closer) int {
 		hb.m = make(map[int]*hostBody)
 	}
 	hb.next++
-	hb.m[hb.next] = &hostBody{r: r, c: c}
+	hb.m[hb.next] = &hostBody{r: r, c: c, size: -1}
 	return hb.next
 }
 
@@ -61,10 +67,18 @@ func (hb *hostBodies) closeAll() {
 		}
 		delete(hb.m, id)
 	}
+	for id, p := range hb.pipes {
+		p.w.CloseWithError(errIsolateClosed)
+		if p.src != nil && p.src.c != nil {
+			p.src.c.Close()
+		}
+		delete(hb.pipes, id)
+	}
 }
 
 func init() {
-	register("streams", []string{"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamDefaultController",
+	register("streams", []string{"ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
+		"ReadableStreamDefaultController", "ReadableByteStreamController", "ReadableStreamBYOBRequest",
 		"CountQueuingStrategy", "ByteLengthQueuingStrategy"},
 		func(iso *Isolate) map[string]any {
 			return map[string]any{
@@ -99,7 +113,10 @@ func (iso *Isolate) hostRead(id int, all bool) goja.Value {
 		} else {
 			buf := make([]byte, hostChunk)
 			var n int
-			n, err = b.r.Read(buf)
+			// A reader may return nothing without an error; only io.EOF ends the body.
+			for n == 0 && err == nil {
+				n, err = b.r.Read(buf)
+			}
 			data = buf[:n]
 			if err == io.EOF && n > 0 {
 				err = nil
@@ -110,6 +127,10 @@ func (iso *Isolate) hostRead(id int, all bool) goja.Value {
 			switch {
 			case err != nil && !errors.Is(err, io.EOF):
 				iso.bodies.take(id)
+				var se *streamError
+				if errors.As(err, &se) {
+					return iso.settle(reject, iso.vm.NewTypeError(se.msg))
+				}
 				return iso.settle(reject, iso.vm.NewTypeError("Network connection lost: "+err.Error()))
 			case len(data) == 0 && !all:
 				iso.bodies.take(id)

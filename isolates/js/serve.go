@@ -226,6 +226,9 @@ func (iso *Isolate) writeResponse(w http.ResponseWriter, v goja.Value, stop <-ch
 		return out, err
 	case 4:
 		hb := iso.bodies.take(int(body.ToInteger()))
+		if hb != nil && hb.size >= 0 {
+			h.Set("Content-Length", strconv.FormatInt(hb.size, 10))
+		}
 		w.WriteHeader(status)
 		out.Status = status
 		if hb == nil {
