@@ -1,0 +1,176 @@
+package wasm
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// readInterface reads the import and export sections of a module binary. wazero's
+// CompiledModule lists functions and memories only, in map order; WebAssembly.Module.imports
+// and exports need every kind, in declaration order.
+//
+// It also returns the pages that the memories the module defines start with, so that a module
+// whose memory alone is over the cap is refused before anything is allocated.
+func readInterface(bin []byte) (imports []Import, exports []Export, minPages uint64, err error) {
+	if len(bin) < 8 || string(bin[:4]) != "\x00asm" {
+		return nil, nil, 0, errors.New("not a WebAssembly module: the magic number \\0asm is missing")
+	}
+	if bin[4] != 1 || bin[5] != 0 || bin[6] != 0 || bin[7] != 0 {
+		return nil, nil, 0, fmt.Errorf("unsupported WebAssembly version %d (only 1 is supported)", uint32(bin[4])|uint32(bin[5])<<8|uint32(bin[6])<<16|uint32(bin[7])<<24)
+	}
+	r := &reader{b: bin, off: 8}
+	for !r.done() {
+		id := r.byte()
+		size := r.u32()
+		if r.err != nil {
+			break
+		}
+		if uint64(r.off)+uint64(size) > uint64(len(r.b)) {
+			return nil, nil, 0, fmt.Errorf("section %d at offset %d runs past the end of the module", id, r.off)
+		}
+		sec := &reader{b: r.b[:r.off+int(size)], off: r.off}
+		r.off += int(size)
+		switch id {
+		case 2:
+			for n := sec.u32(); n > 0 && sec.err == nil; n-- {
+				imp := Import{Module: sec.name(), Name: sec.name()}
+				switch kind := sec.byte(); kind {
+				case 0:
+					imp.Kind = "function"
+					sec.u32()
+				case 1:
+					imp.Kind = "table"
+					sec.byte()
+					sec.limits()
+				case 2:
+					imp.Kind = "memory"
+					sec.limits()
+				case 3:
+					imp.Kind = "global"
+					sec.byte()
+					sec.byte()
+				default:
+					sec.fail("unknown import kind %d", kind)
+				}
+				imports = append(imports, imp)
+			}
+		case 5:
+			for n := sec.u32(); n > 0 && sec.err == nil; n-- {
+				minPages += sec.limits()
+			}
+		case 7:
+			for n := sec.u32(); n > 0 && sec.err == nil; n-- {
+				exp := Export{Name: sec.name()}
+				kind := sec.byte()
+				sec.u32()
+				switch kind {
+				case 0:
+					exp.Kind = "function"
+				case 1:
+					exp.Kind = "table"
+				case 2:
+					exp.Kind = "memory"
+				case 3:
+					exp.Kind = "global"
+				default:
+					sec.fail("unknown export kind %d", kind)
+				}
+				exports = append(exports, exp)
+			}
+		}
+		if sec.err != nil {
+			return nil, nil, 0, fmt.Errorf("section %d: %w", id, sec.err)
+		}
+	}
+	return imports, exports, minPages, r.err
+}
+
+// reader decodes the binary format; the first error sticks and later reads return zeros.
+type reader struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (r *reader) done() bool { return r.err != nil || r.off >= len(r.b) }
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("at offset %d: %s", r.off, fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *reader) byte() byte {
+	if r.err != nil {
+		return 0
+	}
+	if r.off >= len(r.b) {
+		r.fail("unexpected end")
+		return 0
+	}
+	c := r.b[r.off]
+	r.off++
+	return c
+}
+
+// u32 reads an unsigned LEB128 number of at most 32 bits.
+func (r *reader) u32() uint32 {
+	var v uint32
+	for shift := 0; shift < 35; shift += 7 {
+		c := r.byte()
+		if r.err != nil {
+			return 0
+		}
+		v |= uint32(c&0x7f) << shift
+		if c&0x80 == 0 {
+			return v
+		}
+	}
+	r.fail("integer too long")
+	return 0
+}
+
+func (r *reader) name() string {
+	n := int(r.u32())
+	if r.err != nil {
+		return ""
+	}
+	if n > len(r.b)-r.off {
+		r.fail("name runs past the end of its section")
+		return ""
+	}
+	s := string(r.b[r.off : r.off+n])
+	r.off += n
+	if !utf8.ValidString(s) {
+		r.fail("name is not UTF-8")
+	}
+	return s
+}
+
+// limits reads a limits value and returns its minimum: a flags byte, a minimum and, when
+// flagged, a maximum (64-bit memories encode them the same way, with wider numbers).
+func (r *reader) limits() uint64 {
+	flags := r.byte()
+	min := r.u64()
+	if flags&1 != 0 {
+		r.u64()
+	}
+	return min
+}
+
+func (r *reader) u64() uint64 {
+	var v uint64
+	for shift := 0; shift < 70; shift += 7 {
+		c := r.byte()
+		if r.err != nil {
+			return 0
+		}
+		v |= uint64(c&0x7f) << shift
+		if c&0x80 == 0 {
+			return v
+		}
+	}
+	r.fail("integer too long")
+	return 0
+}

@@ -1,0 +1,5 @@
+;; A WASI command that traps before writing anything.
+(module
+  (memory (export "memory") 1)
+  (func $crash (unreachable))
+  (func (export "_start") (call $crash)))
