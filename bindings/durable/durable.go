@@ -124,10 +124,12 @@ type Reply struct {
 // Engine runs object instances: exactly one per id, one event at a time. An isolate kind
 // implements it; a Namespace hands every event to its Engine.
 type Engine interface {
-	// Invoke delivers c to the object id of ns (named name, "" when it was not addressed by
-	// name), starting the object if it is not running. An exception thrown by an RPC method
-	// is a Reply with Threw; an error means the event could not run (the object failed to
-	// start, exceeded its CPU limit, or its storage failed) and is reported to the caller as
-	// an Error with the error's text.
-	Invoke(ctx context.Context, ns *Namespace, id ID, name string, c Call) (Reply, error)
+	// Send delivers c to the object id of ns (named name, "" when it was not addressed by
+	// name), starting the object if it is not running, and returns a function that waits for
+	// the reply. Events sent one after another from one goroutine reach the object in that
+	// order, as calls on one stub do on Cloudflare. An exception thrown by an RPC method is a
+	// Reply with Threw; an error means the event could not run (the object failed to start,
+	// exceeded its CPU limit, or its storage failed) and is reported to the caller as an
+	// Error with the error's text.
+	Send(ns *Namespace, id ID, name string, c Call) (wait func(ctx context.Context) (Reply, error))
 }

@@ -250,12 +250,14 @@ type alarmEngine struct {
 	seen  chan struct{}
 }
 
-func (e *alarmEngine) Invoke(_ context.Context, _ *Namespace, _ ID, _ string, c Call) (Reply, error) {
-	e.mu.Lock()
-	e.calls = append(e.calls, c)
-	e.mu.Unlock()
-	defer func() { e.seen <- struct{}{} }()
-	return e.reply(c)
+func (e *alarmEngine) Send(_ *Namespace, _ ID, _ string, c Call) func(context.Context) (Reply, error) {
+	return func(context.Context) (Reply, error) {
+		e.mu.Lock()
+		e.calls = append(e.calls, c)
+		e.mu.Unlock()
+		defer func() { e.seen <- struct{}{} }()
+		return e.reply(c)
+	}
 }
 
 func TestAlarmsSurviveRestartAndRetry(t *testing.T) {

@@ -117,15 +117,23 @@ func (n *Namespace) Close() {
 	n.wg.Wait()
 }
 
-// Invoke delivers c to object id through the engine.
-func (n *Namespace) Invoke(ctx context.Context, id ID, name string, c Call) (Reply, error) {
+// Send delivers c to object id through the engine and returns a function that waits for
+// the reply; see Engine.Send.
+func (n *Namespace) Send(id ID, name string, c Call) (wait func(ctx context.Context) (Reply, error)) {
 	n.mu.Lock()
 	e := n.engine
 	n.mu.Unlock()
 	if e == nil {
-		return Reply{}, fmt.Errorf("durable: namespace %s is not started", n.opts.UniqueKey)
+		return func(context.Context) (Reply, error) {
+			return Reply{}, fmt.Errorf("durable: namespace %s is not started", n.opts.UniqueKey)
+		}
 	}
-	return e.Invoke(ctx, n, id, name, c)
+	return e.Send(n, id, name, c)
+}
+
+// Invoke delivers c to object id and waits for the reply.
+func (n *Namespace) Invoke(ctx context.Context, id ID, name string, c Call) (Reply, error) {
+	return n.Send(id, name, c)(ctx)
 }
 
 // StoragePath is the database file of object id.

@@ -92,37 +92,65 @@ func (o *Objects) Live() int {
 	return len(o.live)
 }
 
-// Invoke delivers c to object id of ns, starting the object if it is not in memory. It
-// implements durable.Engine.
-func (o *Objects) Invoke(ctx context.Context, ns *durable.Namespace, id durable.ID, name string, c durable.Call) (durable.Reply, error) {
+// Send delivers c to object id of ns, starting the object if it is not in memory, and
+// returns a function that waits for the reply. It implements durable.Engine: the event is
+// queued before Send returns, so events sent in order arrive in order.
+func (o *Objects) Send(ns *durable.Namespace, id durable.ID, name string, c durable.Call) func(ctx context.Context) (durable.Reply, error) {
 	ev := &event{call: c, done: make(chan eventResult, 1)}
+	wait := func(ctx context.Context) (durable.Reply, error) {
+		select {
+		case r := <-ev.done:
+			return r.reply, r.err
+		case <-ctx.Done():
+			return durable.Reply{}, ctx.Err()
+		}
+	}
+	a, err := o.submit(ns, id, name, ev)
+	if err != nil {
+		return func(context.Context) (durable.Reply, error) { return durable.Reply{}, err }
+	}
+	if a != nil {
+		// The object is being evicted or reset: once it is gone, start it anew. Only here
+		// can an event overtake one sent before it.
+		return func(ctx context.Context) (durable.Reply, error) {
+			for a != nil && err == nil {
+				select {
+				case <-a.exited:
+				case <-ctx.Done():
+					return durable.Reply{}, ctx.Err()
+				}
+				a, err = o.submit(ns, id, name, ev)
+			}
+			if err != nil {
+				return durable.Reply{}, err
+			}
+			return wait(ctx)
+		}
+	}
+	return wait
+}
+
+// submit queues ev for the object, starting it if needed. It returns the actor to wait for
+// when the object is going away and could not take the event.
+func (o *Objects) submit(ns *durable.Namespace, id durable.ID, name string, ev *event) (*actor, error) {
 	k := objectKey{ns, id}
-	for {
-		o.mu.Lock()
-		if o.closed {
-			o.mu.Unlock()
-			return durable.Reply{}, errObjectClosing
-		}
-		a := o.live[k]
-		if a == nil {
-			a = &actor{objs: o, ns: ns, id: id, name: name, wake: make(chan struct{}, 1), exited: make(chan struct{})}
-			o.live[k] = a
-			o.wg.Add(1)
-			go a.run()
-		}
+	o.mu.Lock()
+	if o.closed {
 		o.mu.Unlock()
-		if a.submit(ev) {
-			break
-		}
-		// The object is being evicted or reset: wait until it is gone, then start it anew.
-		<-a.exited
+		return nil, errObjectClosing
 	}
-	select {
-	case r := <-ev.done:
-		return r.reply, r.err
-	case <-ctx.Done():
-		return durable.Reply{}, ctx.Err()
+	a := o.live[k]
+	if a == nil {
+		a = &actor{objs: o, ns: ns, id: id, name: name, wake: make(chan struct{}, 1), exited: make(chan struct{})}
+		o.live[k] = a
+		o.wg.Add(1)
+		go a.run()
 	}
+	o.mu.Unlock()
+	if a.submit(ev) {
+		return nil, nil
+	}
+	return a, nil
 }
 
 // Close stops accepting events, lets the objects finish the ones they have (for up to

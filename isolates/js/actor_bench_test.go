@@ -76,7 +76,7 @@ func BenchmarkObjectIncrements(b *testing.B) {
 		b.Run("callers="+strconv.Itoa(callers), func(b *testing.B) {
 			w := newObjectWorld(b, counterSource, false, ObjectsOptions{}, nil)
 			id := w.ns.IDFromName("hot")
-			call := durable.Call{Kind: durable.CallRPC, Method: "increment", Args: []byte(`["a",1,1]`)}
+			call := durable.Call{Kind: durable.CallRPC, Method: "increment", Args: []byte(`["a",1,"0",1]`)}
 			ctx := context.Background()
 			var wg sync.WaitGroup
 			work := make(chan struct{}, b.N)
@@ -100,6 +100,10 @@ func BenchmarkObjectIncrements(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "increments/s")
+			r, err := w.ns.Invoke(ctx, id, "hot", durable.Call{Kind: durable.CallRPC, Method: "get", Args: []byte(`["a",0]`)})
+			if err != nil || string(r.Value) != strconv.Itoa(b.N) {
+				b.Fatalf("after %d increments the counter is %s (%v)", b.N, r.Value, err)
+			}
 		})
 	}
 }

@@ -176,11 +176,17 @@ func TestObjectIdsDoNotShareStorage(t *testing.T) {
 }
 
 func TestObjectEvictionKeepsStorage(t *testing.T) {
-	w := newObjectWorld(t, counterSource, false, ObjectsOptions{IdleTimeout: 30 * time.Millisecond}, nil)
-	w.call(t, "e", "increment", 3)
-	w.call(t, "e", "increment", 4)
-	if ev, _ := w.call(t, "e", "events_"); ev != float64(2) {
-		t.Fatalf("in-memory event count %v, want 2", ev)
+	w := newObjectWorld(t, counterSource, false, ObjectsOptions{IdleTimeout: 200 * time.Millisecond}, nil)
+	// Called from Go, back to back, so that the object cannot idle between them.
+	id := w.ns.IDFromName("e")
+	for _, args := range []string{`["a",1,"0",3]`, `["a",1,"0",4]`} {
+		if _, err := w.ns.Invoke(t.Context(), id, "e", durable.Call{Kind: durable.CallRPC, Method: "increment", Args: []byte(args)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := w.ns.Invoke(t.Context(), id, "e", durable.Call{Kind: durable.CallRPC, Method: "events_", Args: []byte(`["a",0]`)})
+	if err != nil || string(r.Value) != "2" {
+		t.Fatalf("in-memory event count %s %v, want 2", r.Value, err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for w.objs.Live() != 0 {
@@ -193,8 +199,8 @@ func TestObjectEvictionKeepsStorage(t *testing.T) {
 	if ev, _ := w.call(t, "e", "events_"); ev != float64(0) {
 		t.Fatalf("rebuilt object kept memory: %v", ev)
 	}
-	if v, _ := w.call(t, "e", "get"); v != float64(7) {
-		t.Fatalf("after eviction value %v, want 7", v)
+	if v, e := w.call(t, "e", "get"); v != float64(7) {
+		t.Fatalf("after eviction value %v %s, want 7", v, e)
 	}
 }
 
@@ -381,5 +387,51 @@ func TestObjectHandoverBetweenVersions(t *testing.T) {
 	}
 	if old.objs.Live() != 0 {
 		t.Fatal("the old instance is still live beside the new one")
+	}
+}
+
+// The plain-class form, constructor(state, env), with fetch and alarm handlers; and
+// blockConcurrencyWhile in the constructor holding every event until it settles.
+const plainSource = `
+class Obj {
+  constructor(state, env) {
+    this.state = state;
+    this.order = [];
+    state.blockConcurrencyWhile(async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      this.ready = (await state.storage.get("boots") ?? 0) + 1;
+      await state.storage.put("boots", this.ready);
+    });
+  }
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/slow") {
+      // Holds later events while it waits, though it awaits a timer, not storage.
+      await this.state.blockConcurrencyWhile(() => new Promise((r) => setTimeout(r, 30)));
+      this.order.push("slow");
+    } else {
+      this.order.push("fast");
+    }
+    return Response.json({ ready: this.ready, order: this.order, id: this.state.id.toString().length, name: this.state.id.name });
+  }
+}
+var __molt_exports = { Obj, default: { async fetch(req, env) {
+  const stub = env.OBJ.getByName("plain");
+  const [a, b] = await Promise.all([stub.fetch("http://do/slow"), stub.fetch("http://do/fast")]);
+  return Response.json([await a.json(), await b.json()]);
+} } };
+`
+
+func TestObjectPlainClassAndBlockConcurrency(t *testing.T) {
+	w := newObjectWorld(t, plainSource, false, ObjectsOptions{}, nil)
+	iso, err := NewIsolate(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iso.Close()
+	_, body, err := serve(t, iso, httptest.NewRequest("GET", "/", nil))
+	want := `[{"ready":1,"order":["slow"],"id":64,"name":"plain"},{"ready":1,"order":["slow","fast"],"id":64,"name":"plain"}]`
+	if err != nil || body != want {
+		t.Fatalf("got %s %v\nwant %s", body, err, want)
 	}
 }

@@ -149,9 +149,12 @@ func (d *durableNatives) invoke(h goja.Value, hex, name goja.Value, c durable.Ca
 		n = name.String()
 	}
 	p, resolve, reject := iso.vm.NewPromise()
+	// Sent from the loop, so that calls made in order reach the object in order; only the
+	// wait for the reply moves off the loop.
+	wait := ns.Send(id, n, c)
 	done := iso.loop.reserve()
 	go func() {
-		reply, err := ns.Invoke(context.Background(), id, n, c)
+		reply, err := wait(context.Background())
 		done(func() error {
 			if err != nil {
 				return iso.settle(reject, iso.newError("Error", err.Error()))
