@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -33,7 +34,11 @@ type spec struct {
 	// project is expected not to load.
 	LoadError string `json:"loadError"`
 	// Limits override the worker's limits for the test (cpu_ms).
-	CPUMs int    `json:"cpuMs"`
+	CPUMs int `json:"cpuMs"`
+	// GoWasm names the file that the example's Go package (package main in its directory) is
+	// built into with GOOS=wasip1 GOARCH=wasm before the project loads, as its Makefile does:
+	// Wasm workers built from Go are not committed.
+	GoWasm string `json:"goWasm"`
 	Cases []step `json:"cases"`
 }
 
@@ -110,6 +115,14 @@ func runSpec(t *testing.T, dir string) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		t.Fatalf("%s/spec.json: %v", dir, err)
+	}
+	if s.GoWasm != "" {
+		cmd := exec.Command("go", "build", "-o", s.GoWasm, ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building %s/%s: %v\n%s", dir, s.GoWasm, err, out)
+		}
 	}
 	upstream := httptest.NewServer(upstreamHandler())
 	defer upstream.Close()

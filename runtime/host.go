@@ -82,6 +82,10 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if wk.wasm != nil {
+		h.serveWasm(w, r, wk, start)
+		return
+	}
 	iso, err := wk.pool.Get()
 	if err != nil {
 		h.log.Error("worker failed to start", "error", err)

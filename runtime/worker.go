@@ -38,6 +38,8 @@ type Limits struct {
 	Wall time.Duration
 	// WaitUntil caps how long ctx.waitUntil work may run after the response.
 	WaitUntil time.Duration
+	// Memory caps the linear memory of a Wasm isolate (limits.memory_mb), in bytes.
+	Memory uint64
 }
 
 // Default limits: Cloudflare's paid CPU default, and its 30 s bound on waitUntil work.
@@ -45,6 +47,8 @@ const (
 	DefaultCPULimit       = 30 * time.Second
 	DefaultWallLimit      = 5 * time.Minute
 	DefaultWaitUntilLimit = 30 * time.Second
+	// DefaultMemoryLimit is Cloudflare's 128 MB per isolate.
+	DefaultMemoryLimit = 128 << 20
 )
 
 var versions atomic.Int64
@@ -64,6 +68,8 @@ type Worker struct {
 	Limits Limits
 
 	pool *js.Pool
+	// wasm is set instead of pool for a worker whose main module is a .wasm file.
+	wasm *wasmWorker
 	// release lets go of the binding state (KV and Vectorize stores) this version holds.
 	release func()
 }
@@ -98,6 +104,9 @@ func Load(p Project, opts Options) (*Worker, error) {
 	if _, err := os.Stat(cfg.Main); err != nil {
 		return nil, fmt.Errorf("%s: entry module %s: %w", configName(cfg), cfg.Main, errors.Unwrap(err))
 	}
+	if isWasmMain(cfg.Main) {
+		return loadWasm(p, cfg, opts, workerLimits(cfg, opts))
+	}
 	res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Dir: cfg.Dir, Rules: bundleRules(cfg.Rules)})
 	if err != nil {
 		return nil, err
@@ -127,16 +136,7 @@ func Load(p Project, opts Options) (*Worker, error) {
 		return nil, err
 	}
 	release := func() { objects.close(); releaseKV(); releaseVectorize() }
-	limits := Limits{CPU: DefaultCPULimit, Wall: DefaultWallLimit, WaitUntil: DefaultWaitUntilLimit}
-	if cfg.Limits.CPUMs > 0 {
-		limits.CPU = time.Duration(cfg.Limits.CPUMs) * time.Millisecond
-	}
-	if opts.CPULimit > 0 {
-		limits.CPU = opts.CPULimit
-	}
-	if opts.WallLimit > 0 {
-		limits.Wall = opts.WallLimit
-	}
+	limits := workerLimits(cfg, opts)
 	date := cfg.CompatibilityDate
 	if p.CompatibilityDate != "" {
 		date = p.CompatibilityDate
@@ -177,10 +177,30 @@ func Load(p Project, opts Options) (*Worker, error) {
 	return &Worker{Name: cfg.Name, Version: versions.Add(1), Inputs: inputs, Warnings: warnings, Limits: limits, pool: pool, release: release}, nil
 }
 
+// workerLimits combines the configuration's limits, the defaults and the host's overrides.
+func workerLimits(cfg *config.Config, opts Options) Limits {
+	limits := Limits{CPU: DefaultCPULimit, Wall: DefaultWallLimit, WaitUntil: DefaultWaitUntilLimit, Memory: DefaultMemoryLimit}
+	if cfg.Limits.CPUMs > 0 {
+		limits.CPU = time.Duration(cfg.Limits.CPUMs) * time.Millisecond
+	}
+	if cfg.Limits.MemoryMB > 0 {
+		limits.Memory = uint64(cfg.Limits.MemoryMB) << 20
+	}
+	if opts.CPULimit > 0 {
+		limits.CPU = opts.CPULimit
+	}
+	if opts.WallLimit > 0 {
+		limits.Wall = opts.WallLimit
+	}
+	return limits
+}
+
 // Close stops preparing isolates for this version and lets go of its binding state; requests
 // in flight finish.
 func (w *Worker) Close() {
-	w.pool.Close()
+	if w.pool != nil {
+		w.pool.Close()
+	}
 	w.release()
 }
 

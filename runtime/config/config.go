@@ -61,6 +61,9 @@ type Config struct {
 type Limits struct {
 	// CPUMs is limits.cpu_ms, the CPU time allowed per invocation in milliseconds; 0 if unset.
 	CPUMs int
+	// MemoryMB is limits.memory_mb, a molt extension: the linear memory a Wasm isolate may
+	// use, in MiB; 0 if unset (128, Cloudflare's limit).
+	MemoryMB int
 }
 
 // Rule is one of wrangler's module rules: files matching Globs are imported as Type.

@@ -138,21 +138,31 @@ func (r *fieldReader) limits() Limits {
 		r.fail(at, "%q must be an object, got %s", at.String(), describe(v))
 		return Limits{}
 	}
-	cpu, ok := limits["cpu_ms"]
-	if !ok || cpu == nil {
-		return Limits{}
+	return Limits{CPUMs: r.wholeNumber(limits, at, "cpu_ms"), MemoryMB: r.wholeNumber(limits, at, "memory_mb")}
+}
+
+// wholeNumber reads limits.name, a non-negative whole number; 0 if unset or invalid (then
+// reported).
+func (r *fieldReader) wholeNumber(limits map[string]any, parent keyPath, name string) int {
+	v, ok := limits[name]
+	if !ok || v == nil {
+		return 0
 	}
-	at = at.child("cpu_ms")
-	ms, ok := cpu.(float64)
+	at := parent.child(name)
+	n, ok := v.(float64)
 	if !ok {
-		r.fail(at, "%q must be a number, got %s", at.String(), describe(cpu))
-		return Limits{}
+		r.fail(at, "%q must be a number, got %s", at.String(), describe(v))
+		return 0
 	}
-	if ms < 0 || ms != math.Trunc(ms) || ms > math.MaxInt32 {
-		r.fail(at, "%q must be a whole number of milliseconds, got %s", at.String(), describe(cpu))
-		return Limits{}
+	if n < 0 || n != math.Trunc(n) || n > math.MaxInt32 {
+		unit := "milliseconds"
+		if name == "memory_mb" {
+			unit = "megabytes"
+		}
+		r.fail(at, "%q must be a whole number of %s, got %s", at.String(), unit, describe(v))
+		return 0
 	}
-	return Limits{CPUMs: int(ms)}
+	return int(n)
 }
 
 func (r *fieldReader) rules() []Rule {
