@@ -78,12 +78,20 @@ var __molt_exports = { Obj, default: { async fetch(req, env) {
 
 func newObjectWorld(t testing.TB, src string, sql bool, opts ObjectsOptions, mod func(*Config)) *objectWorld {
 	t.Helper()
+	return newObjectWorldWith(t, src, durable.NamespaceOptions{SQL: sql}, opts, mod)
+}
+
+// newObjectWorldWith is newObjectWorld with more namespace options; the key, class and
+// directory are set here.
+func newObjectWorldWith(t testing.TB, src string, nsOpts durable.NamespaceOptions, opts ObjectsOptions, mod func(*Config)) *objectWorld {
+	t.Helper()
 	s, err := Compile("worker.js", []byte(src), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ns, err := durable.NewNamespace(durable.NamespaceOptions{UniqueKey: "test-Obj", ClassName: "Obj", Dir: dir, SQL: sql})
+	nsOpts.UniqueKey, nsOpts.ClassName, nsOpts.Dir = "test-Obj", "Obj", dir
+	ns, err := durable.NewNamespace(nsOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
