@@ -39,7 +39,7 @@ type spec struct {
 	// built into with GOOS=wasip1 GOARCH=wasm before the project loads, as its Makefile does:
 	// Wasm workers built from Go are not committed.
 	GoWasm string `json:"goWasm"`
-	Cases []step `json:"cases"`
+	Cases  []step `json:"cases"`
 }
 
 type step struct {
