@@ -101,6 +101,54 @@ func TestDurableObjectClassNotExported(t *testing.T) {
 	}
 }
 
+// An alarm set before the host stops runs after the project is loaded again.
+func TestDurableObjectAlarmAfterRestart(t *testing.T) {
+	dir := testutil.WriteFiles(t, map[string]string{
+		"wrangler.toml": "name = \"al\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" + counterBinding,
+		"index.js": `import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  async arm() { await this.ctx.storage.setAlarm(Date.now() + 300); }
+  async alarm(info) { await this.ctx.storage.put("fired", info); }
+  async fired() { return (await this.ctx.storage.get("fired")) ?? null; }
+}
+export default {
+  async fetch(request, env) {
+    const stub = env.COUNTER.getByName("a");
+    return Response.json(new URL(request.url).pathname === "/arm" ? await stub.arm() ?? "armed" : await stub.fired());
+  },
+};`,
+	})
+	state := t.TempDir()
+	session := func(path string) string {
+		w, err := Load(Project{Path: dir}, Options{PersistTo: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		host := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)))
+		host.Swap(w)
+		srv := httptest.NewServer(host)
+		defer srv.Close()
+		if path == "/fired" {
+			deadline := time.Now().Add(5 * time.Second)
+			for time.Now().Before(deadline) {
+				if _, body := get(t, srv.URL+path); body != "null" {
+					return body
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		_, body := get(t, srv.URL+path)
+		return body
+	}
+	if got := session("/arm"); got != `"armed"` {
+		t.Fatalf("arm: %s", got)
+	}
+	if got := session("/fired"); got != `{"retryCount":0,"isRetry":false}` {
+		t.Fatalf("after a restart the alarm gave %s", got)
+	}
+}
+
 // durableChild is set in the environment of the child process TestDurableObjectKillNine starts:
 // "projectDir|stateDir".
 const durableChild = "MOLT_DO_DURABILITY_CHILD"
