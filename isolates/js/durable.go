@@ -264,7 +264,7 @@ func (d *durableNatives) delete(a goja.Value, keys goja.Value) int {
 	return n
 }
 
-func optString(v goja.Value) *string {
+func optKey(v goja.Value) *string {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
 		return nil
 	}
@@ -275,10 +275,10 @@ func optString(v goja.Value) *string {
 // list(a, start, startAfter, end, prefix, reverse, limit) returns [key, value, ...].
 func (d *durableNatives) list(c goja.FunctionCall) goja.Value {
 	o := durable.ListOptions{
-		Start: optString(c.Argument(1)), StartAfter: optString(c.Argument(2)), End: optString(c.Argument(3)),
+		Start: optKey(c.Argument(1)), StartAfter: optKey(c.Argument(2)), End: optKey(c.Argument(3)),
 		Reverse: c.Argument(5).ToBoolean(), Limit: int(c.Argument(6).ToInteger()),
 	}
-	if p := optString(c.Argument(4)); p != nil {
+	if p := optKey(c.Argument(4)); p != nil {
 		o.Prefix = *p
 	}
 	ks, vs, err := d.store(c.Argument(0)).List(o)

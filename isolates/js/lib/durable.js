@@ -76,7 +76,10 @@ const stubHandler = {
     // Not thenable: awaiting a stub must give the stub.
     if (prop === "then") return undefined;
     const h = target[kNs], id = target[kId];
-    return function (...args) { return rpc(h, id, prop, args); };
+    // Called, it calls the method; awaited, it reads the property, as workerd's stubs do.
+    const call = function (...args) { return rpc(h, id, prop, args); };
+    call.then = (resolve, reject) => rpcGet(h, id, prop).then(resolve, reject);
+    return call;
   },
 };
 
@@ -84,6 +87,15 @@ function makeStub(h, id) { return new Proxy(new DurableObjectStub(constructing, 
 
 function rpc(h, id, method, args) {
   return attempt(() => natives.call(h, id[kHex], id[kName], method, serialize(args))).then((r) => {
+    const v = deserialize(r[1]);
+    if (r[0]) throw v;
+    return v;
+  });
+}
+
+// rpcGet reads a property of the object: the call's arguments are empty text.
+function rpcGet(h, id, prop) {
+  return attempt(() => natives.call(h, id[kHex], id[kName], prop, "")).then((r) => {
     const v = deserialize(r[1]);
     if (r[0]) throw v;
     return v;
@@ -368,19 +380,28 @@ function construct(Class, a, hex, name, sql, env) {
 // method finds an RPC method as workerd does: on the prototype chain only (not own
 // properties, not Object.prototype's), never the constructor.
 function method(obj, name) {
+  const v = member(obj, name);
+  if (typeof v !== "function") throw new TypeError(`"${name}" is not a function.`);
+  return v;
+}
+
+// member reads what an RPC call or property read may reach: a method or getter on the
+// prototype chain, never an own property, Object.prototype or the constructor.
+function member(obj, name) {
   if (name !== "constructor") {
     for (let p = Object.getPrototypeOf(obj); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
       if (!hasOwn(p, name)) continue;
       const d = Object.getOwnPropertyDescriptor(p, name);
-      const v = d.get ? d.get.call(obj) : d.value;
-      if (typeof v !== "function") throw new TypeError(`"${name}" is not a function.`);
-      return v;
+      return d.get ? d.get.call(obj) : d.value;
     }
   }
   throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
 }
 
+// errorText serialises what an event threw; a value that is not an Error reaches the caller
+// as an Error with the value's text, as in workerd.
 function errorText(e) {
+  if (!(e instanceof Error)) e = new Error(`${e}`);
   try { return serialize(e); } catch (_) { return serialize(new Error(describe(e))); }
 }
 
@@ -404,9 +425,9 @@ function dispatch(obj, a, ev, kind, name, arg1, arg2, arg3) {
         break;
       }
       case 1: {
-        const fn = method(obj, name);
-        const args = deserialize(arg1);
-        p = Promise.resolve(fn.apply(obj, args)).then((v) => { natives.reply(a, ev, false, serialize(v)); });
+        // Empty arguments text is a property read (await stub.prop).
+        const v = arg1 === "" ? member(obj, name) : method(obj, name).apply(obj, deserialize(arg1));
+        p = Promise.resolve(v).then((v) => { natives.reply(a, ev, false, serialize(v)); });
         break;
       }
       case 2:

@@ -14,7 +14,8 @@
 //   ["d", time] Date   ["x", source, flags] RegExp   ["m", k, v, ...] Map   ["s", v, ...] Set
 //   ["b", base64] ArrayBuffer   ["t", type, buffer, byteOffset, length] typed array
 //   ["v", buffer, byteOffset, byteLength] DataView
-//   ["e", name, message, stack, cause?] Error   ["N"|"S"|"B"|"I", value] boxed primitive
+//   ["e", name, message, stack, n, key, value, ... (n pairs of other own properties), cause?]
+//   Error   ["N"|"S"|"B"|"I", value] boxed primitive
 
 const getter = (o, k) => Object.getOwnPropertyDescriptor(o, k).get;
 const call = Function.prototype.call.bind(Function.prototype.call);
@@ -146,10 +147,19 @@ class Writer {
     }
   }
 
+  // Errors keep their name, message, stack, cause and other own properties (a code, say), as
+  // workerd's enhanced error serialisation does.
   error(v) {
     const name = `${v.name}`;
     const md = getOwnPropertyDescriptor(v, "message");
-    const out = ["e", name, md && "value" in md ? `${md.value}` : "", typeof v.stack === "string" ? v.stack : null];
+    const out = ["e", name, md && "value" in md ? `${md.value}` : "", typeof v.stack === "string" ? v.stack : null, 0];
+    for (const k of Object.getOwnPropertyNames(v)) {
+      if (k === "name" || k === "message" || k === "stack" || k === "cause") continue;
+      const d = getOwnPropertyDescriptor(v, k);
+      if (!("value" in d) || typeof d.value === "function") continue;
+      out.push(k, this.write(d.value));
+      out[4]++;
+    }
     const cd = getOwnPropertyDescriptor(v, "cause");
     if (cd && "value" in cd) out.push(this.write(cd.value));
     return out;
@@ -208,7 +218,9 @@ class Reader {
         const out = keep(t[1] === "AggregateError" ? new AggregateError([], t[2]) : new (known ? errors[t[1]] : Error)(t[2]));
         if (!known) defineProperty(out, "name", { value: t[1], writable: true, enumerable: false, configurable: true });
         if (t[3] !== null) defineProperty(out, "stack", { value: t[3], writable: true, enumerable: false, configurable: true });
-        if (t.length > 4) defineProperty(out, "cause", { value: this.read(t[4]), writable: true, enumerable: false, configurable: true });
+        const end = 5 + 2 * t[4];
+        for (let i = 5; i < end; i += 2) defineProperty(out, t[i], { value: this.read(t[i + 1]), writable: true, enumerable: true, configurable: true });
+        if (t.length > end) defineProperty(out, "cause", { value: this.read(t[end]), writable: true, enumerable: false, configurable: true });
         return out;
       }
     }
