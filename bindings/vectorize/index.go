@@ -32,7 +32,10 @@ type Index struct {
 	nsNames []string
 
 	g     *graph
-	dirty bool // changed since the last graph snapshot
+	dirty bool   // changed since the last graph snapshot
+	tune  tuning // see calibrate.go
+
+	recent recentQueries
 }
 
 // slot is what an Index knows of one stored vector besides its values.
@@ -190,15 +193,24 @@ func (x *Index) search(q []float32, k int, ns string, f filter) []candidate {
 		nsID = id
 	}
 	opts := x.store.opts
+	efSearch, useExact := opts.efSearch(), false
+	if opts.EfSearch == 0 && x.tune.Ef > 0 {
+		efSearch, useExact = x.tune.Ef, x.tune.Exact
+	}
 	if ns == "" && len(f) == 0 {
 		if x.live <= opts.exactBelow() {
 			return x.exact(dist, k, nil)
 		}
+		if useExact {
+			x.recent.record(q)
+			return x.exact(dist, k, nil)
+		}
+		x.recent.record(q)
 		var keep func(int32) bool
 		if x.live < len(x.slots) {
 			keep = x.usable
 		}
-		return best(x.g.search(dist, max(opts.efSearch(), k), keep), k)
+		return best(x.g.search(dist, max(efSearch, k), keep), k)
 	}
 	allowed := make([]int32, 0, 1024)
 	for s := range x.slots {
@@ -210,14 +222,14 @@ func (x *Index) search(q []float32, k int, ns string, f filter) []candidate {
 	if len(allowed) == 0 {
 		return nil
 	}
-	if len(allowed) <= max(opts.exactBelow(), opts.exactFiltered(x.dims)) {
+	if useExact || len(allowed) <= max(opts.exactBelow(), opts.exactFiltered(x.dims)) {
 		return x.exact(dist, k, allowed)
 	}
 	pass := make([]bool, len(x.slots))
 	for _, s := range allowed {
 		pass[s] = true
 	}
-	ef := max(opts.efSearch(), k)
+	ef := max(efSearch, k)
 	ef = min(int(float64(ef)*float64(x.live)/float64(len(allowed)))+1, 4*ef, x.live)
 	return best(x.g.search(dist, ef, func(s int32) bool { return pass[s] }), k)
 }

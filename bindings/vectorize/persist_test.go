@@ -33,7 +33,8 @@ func TestPersistence(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			vecs := clustered(3000, 16, 20, 0.5, 5)
-			opts := Options{ExactBelow: 1, SnapshotEvery: 1 << 40}
+			// A fixed beam: calibration would otherwise change it across the restart.
+			opts := Options{ExactBelow: 1, SnapshotEvery: 1 << 40, EfSearch: 64}
 			s, b := fill(t, dir, "p", Cosine, vecs[:2500], opts)
 			x, _ := s.Index("p")
 			if _, err := x.CreateMetadataIndex("tag", String); err != nil {
@@ -241,5 +242,49 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if n := x.Len(); n != 1490 {
 		t.Fatalf("%d vectors, want 1490", n)
+	}
+}
+
+// Calibration, on the queries the index was asked, picks a small beam on data with structure
+// and exact search on data without.
+func TestCalibration(t *testing.T) {
+	tests := []struct {
+		name           string
+		vecs, warm, qs [][]float32
+		wantExact      bool
+	}{
+		{"clustered", clustered(4000, 32, 20, 0.6, 41), clustered(48, 32, 20, 0.6, 43), clustered(20, 32, 20, 0.6, 44), false},
+		{"random", randomUnit(4000, 128, 42), randomUnit(48, 128, 43), randomUnit(20, 128, 44), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, b := fill(t, dir, "c", Cosine, tt.vecs, Options{ExactBelow: 1, SnapshotEvery: 1 << 40})
+			x, _ := s.Index("c")
+			if ef, exact := x.Tuning(); ef != 96 || exact {
+				t.Fatalf("before calibration: ef %d exact %v", ef, exact)
+			}
+			for _, q := range tt.warm {
+				if _, err := b.Query(q, QueryOptions{TopK: 10}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil { // snapshots and calibrates
+				t.Fatal(err)
+			}
+			s2, err := Open(filepath.Join(dir, "vectorize.db"), Options{ExactBelow: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s2.Close()
+			x2, _ := s2.Index("c")
+			ef, exact := x2.Tuning()
+			if exact != tt.wantExact || !exact && ef > 96 {
+				t.Fatalf("calibrated to ef %d exact %v", ef, exact)
+			}
+			if r := recallAt(t, x2, tt.qs, 10); r < 0.95 {
+				t.Fatalf("recall@10 after calibration (ef %d, exact %v): %.3f", ef, exact, r)
+			}
+		})
 	}
 }

@@ -37,6 +37,7 @@ func (x *Index) snapshot() error {
 		return nil
 	}
 	buf := x.encodeSnapshot()
+	tune := x.tune
 	x.mu.RUnlock()
 	err := x.store.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketIndexes).Get([]byte(x.name)) == nil {
@@ -52,6 +53,10 @@ func (x *Index) snapshot() error {
 			if err := b.Put(k, buf[i*snapshotChunk:min((i+1)*snapshotChunk, len(buf))]); err != nil {
 				return err
 			}
+		}
+		if tune.Ef > 0 {
+			raw, _ := json.Marshal(tune)
+			return b.Put(tuningKey, raw)
 		}
 		return nil
 	})
@@ -204,7 +209,14 @@ func (s *Store) load(name string) (*Index, error) {
 		var snap map[string]snapSlot
 		if gb := tx.Bucket(graphBucket(name)); gb != nil {
 			var buf []byte
-			gb.ForEach(func(_, v []byte) error { buf = append(buf, v...); return nil })
+			gb.ForEach(func(k, v []byte) error {
+				if string(k) == string(tuningKey) {
+					json.Unmarshal(v, &x.tune)
+				} else {
+					buf = append(buf, v...)
+				}
+				return nil
+			})
 			var err error
 			if snap, err = x.decodeSnapshot(buf); err != nil {
 				s.log.Warn("vectorize: ignoring the graph snapshot", "index", name, "error", err)

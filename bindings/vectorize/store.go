@@ -298,9 +298,7 @@ func (s *Store) Close() error {
 	s.done.Wait()
 	var errs []error
 	for _, x := range s.loaded() {
-		if err := x.snapshot(); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, x.snapshot(), x.calibrate())
 	}
 	errs = append(errs, s.db.Close())
 	return errors.Join(errs...)
@@ -328,6 +326,9 @@ func (s *Store) snapshotLoop() {
 			for _, x := range s.loaded() {
 				if err := x.snapshot(); err != nil {
 					s.log.Error("vectorize: writing the graph snapshot failed", "index", x.name, "error", err)
+				}
+				if err := x.calibrate(); err != nil {
+					s.log.Error("vectorize: calibrating the graph failed", "index", x.name, "error", err)
 				}
 			}
 		}
