@@ -104,6 +104,7 @@ type Module struct {
 	Exports []Export
 	// minMemory is what the memories the module defines start with, in bytes.
 	minMemory uint64
+	hosts     hostImports
 }
 
 // Import is one import of a module.
@@ -134,7 +135,16 @@ func (e *Engine) Compile(bin []byte) (*Module, error) {
 	if err != nil {
 		return nil, &CompileError{Err: err}
 	}
-	c, err := e.rt.CompileModule(context.Background(), bin)
+	code := bin
+	for _, exp := range exports {
+		if exp.Kind == "table" {
+			if code, err = addTableAccessors(bin); err != nil {
+				return nil, &CompileError{Err: err}
+			}
+			break
+		}
+	}
+	c, err := e.rt.CompileModule(context.Background(), code)
 	if err != nil {
 		return nil, &CompileError{Err: err}
 	}

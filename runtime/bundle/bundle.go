@@ -109,6 +109,10 @@ type Result struct {
 	Inputs []string
 	// Warnings are esbuild's warnings, printed as Message.String does.
 	Warnings []string
+	// Wasm holds the bytes of the CompiledWasm modules the bundle imports,
+	// by the name the bundle imports them with (after WasmPrefix): their
+	// path relative to Dir.
+	Wasm map[string][]byte
 }
 
 // The bundle is for goja, not V8, so this is the list of syntax features
@@ -150,6 +154,7 @@ type Builder struct {
 	// format is the unbundled build of the entry alone that tells whether
 	// it has a default export (see Result.Format).
 	format api.BuildContext
+	wasm   *wasmFiles
 }
 
 // NewBuilder checks the options and prepares the builds without reading any
@@ -167,7 +172,8 @@ func NewBuilder(opts Options) (*Builder, error) {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
 	opts.Dir = dir
-	plugin, err := rulesPlugin(opts.Dir, opts.Rules)
+	wasm := &wasmFiles{}
+	plugin, err := rulesPlugin(opts.Dir, opts.Rules, wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +225,7 @@ func NewBuilder(opts Options) (*Builder, error) {
 		bundle.Dispose()
 		return nil, newError(opts.Dir, cerr.Errors)
 	}
-	return &Builder{opts: opts, name: name, bundle: bundle, format: format}, nil
+	return &Builder{opts: opts, name: name, bundle: bundle, format: format, wasm: wasm}, nil
 }
 
 // jsxLoaders lets plain JavaScript files contain JSX, as wrangler does.
@@ -239,8 +245,10 @@ func (b *Builder) Build() (*Result, error) {
 	// beside the bundling on a machine with a spare core.
 	formatDone := make(chan api.BuildResult, 1)
 	go func() { formatDone <- b.format.Rebuild() }()
+	b.wasm.take()
 	res := b.bundle.Rebuild()
 	fres := <-formatDone
+	wasm := b.wasm.take()
 	if len(res.Errors) > 0 {
 		return nil, newError(b.opts.Dir, res.Errors)
 	}
@@ -248,7 +256,7 @@ func (b *Builder) Build() (*Result, error) {
 		return nil, newError(b.opts.Dir, fres.Errors)
 	}
 
-	out := &Result{Name: b.name}
+	out := &Result{Name: b.name, Wasm: wasm}
 	for _, f := range res.OutputFiles {
 		switch filepath.Base(f.Path) {
 		case b.name:

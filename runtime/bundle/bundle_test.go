@@ -135,8 +135,6 @@ func TestBuildErrors(t *testing.T) {
 		{"syntax error", map[string]string{"src/index.js": "export default {\n  fetch() { return 1 +; }\n};\n"}, "src/index.js", nil,
 			`^src/index.js:2:\d+: ERROR: Unexpected ";"\n    .*\n +\^$`},
 		{"unresolved import", map[string]string{"index.js": `import x from "nope";`}, "index.js", nil, `index.js:1:\d+: ERROR: Could not resolve "nope"`},
-		{"CompiledWasm module", map[string]string{"index.js": `import m from "./m.wasm"; export default {};`, "m.wasm": "\x00asm"}, "index.js", nil,
-			`m.wasm is a CompiledWasm module, which molt's JavaScript isolates cannot import yet`},
 		{"unknown rule type", map[string]string{"index.js": ``}, "index.js", []Rule{{Type: "Yaml", Globs: []string{"*.yml"}}}, `module rule type "Yaml"`},
 	}
 	for _, c := range cases {
@@ -176,6 +174,31 @@ func TestGlobRegexp(t *testing.T) {
 	for _, c := range cases {
 		if got := globRegexp(c.glob).MatchString(c.path); got != c.match {
 			t.Errorf("glob %q on %q: %v, want %v", c.glob, c.path, got, c.match)
+		}
+	}
+}
+
+func TestCompiledWasm(t *testing.T) {
+	dir := testutil.WriteFiles(t, map[string]string{
+		"src/index.js": `import m from "../lib/add.wasm"; import again from "../lib/add.wasm"; import other from "./x.bin.wasm";
+export default { m, same: m === again, other };`,
+		"lib/add.wasm":   "\x00asm\x01\x00\x00\x00",
+		"src/x.bin.wasm": "\x00asm\x01\x00\x00\x00\x00",
+	})
+	res, err := Build(Options{Entry: filepath.Join(dir, "src/index.js"), Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"lib/add.wasm": "\x00asm\x01\x00\x00\x00", "src/x.bin.wasm": "\x00asm\x01\x00\x00\x00\x00"}
+	if len(res.Wasm) != len(want) {
+		t.Fatalf("Wasm modules %v, want %v", res.Wasm, want)
+	}
+	for name, data := range want {
+		if string(res.Wasm[name]) != data {
+			t.Errorf("Wasm[%q] = %q, want %q", name, res.Wasm[name], data)
+		}
+		if !strings.Contains(string(res.Code), `"`+WasmPrefix+name+`"`) {
+			t.Errorf("the bundle does not import %s%s:\n%s", WasmPrefix, name, res.Code)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/evanw/esbuild/pkg/api"
 )
@@ -18,8 +19,10 @@ import (
 //   - "Data": the default export is an ArrayBuffer of the file's bytes.
 //   - "ESModule", "CommonJS": the file is JavaScript of that kind, whatever
 //     its extension.
-//   - "CompiledWasm": a WebAssembly.Module; not supported by the JS isolate
-//     yet, so importing such a file is a build error that says so.
+//   - "CompiledWasm": the default export is a WebAssembly.Module. The bundle
+//     imports it as the external module WasmPrefix + name, and Result.Wasm
+//     holds its bytes under name, for the runtime to compile before the
+//     worker runs.
 type Rule struct {
 	Type  string
 	Globs []string
@@ -47,9 +50,39 @@ type rule struct {
 // in an ArrayBuffer (esbuild's binary loader gives a Uint8Array).
 const bytesNamespace = "molt-bytes"
 
+// WasmPrefix starts the specifier through which a bundle imports a
+// CompiledWasm module: WasmPrefix + its path relative to the project
+// directory, the key of its bytes in Result.Wasm.
+const WasmPrefix = "molt:wasm/"
+
+// wasmFiles collects the CompiledWasm modules of one build; esbuild calls
+// plugins from several goroutines.
+type wasmFiles struct {
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func (w *wasmFiles) add(name string, data []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.files == nil {
+		w.files = map[string][]byte{}
+	}
+	w.files[name] = data
+}
+
+// take returns the modules collected since the last take.
+func (w *wasmFiles) take() map[string][]byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := w.files
+	w.files = nil
+	return f
+}
+
 // rulesPlugin returns the esbuild plugin that applies the project's rules
 // and wrangler's defaults to every file the bundle imports.
-func rulesPlugin(dir string, project []Rule) (api.Plugin, error) {
+func rulesPlugin(dir string, project []Rule, wasm *wasmFiles) (api.Plugin, error) {
 	var rules []rule
 	replaced := map[string]bool{}
 	for _, r := range project {
@@ -91,6 +124,10 @@ func rulesPlugin(dir string, project []Rule) (api.Plugin, error) {
 	return api.Plugin{
 		Name: "molt-module-rules",
 		Setup: func(b api.PluginBuild) {
+			b.OnResolve(api.OnResolveOptions{Filter: "^" + regexp.QuoteMeta(WasmPrefix)},
+				func(args api.OnResolveArgs) (api.OnResolveResult, error) {
+					return api.OnResolveResult{Path: args.Path, External: true}, nil
+				})
 			b.OnResolve(api.OnResolveOptions{Filter: "^" + bytesNamespace + ":"},
 				func(args api.OnResolveArgs) (api.OnResolveResult, error) {
 					return api.OnResolveResult{Path: strings.TrimPrefix(args.Path, bytesNamespace+":"), Namespace: bytesNamespace}, nil
@@ -111,7 +148,14 @@ func rulesPlugin(dir string, project []Rule) (api.Plugin, error) {
 						return api.OnLoadResult{}, nil
 					}
 					if typ == "CompiledWasm" {
-						return api.OnLoadResult{}, fmt.Errorf("%s is a CompiledWasm module, which molt's JavaScript isolates cannot import yet", relPath(dir, args.Path))
+						data, err := os.ReadFile(args.Path)
+						if err != nil {
+							return api.OnLoadResult{}, err
+						}
+						name := relPath(dir, args.Path)
+						wasm.add(name, data)
+						src := fmt.Sprintf("export { default } from %q;\n", WasmPrefix+name)
+						return api.OnLoadResult{Contents: &src, Loader: api.LoaderJS}, nil
 					}
 					if typ == "Data" {
 						src := fmt.Sprintf("import u8 from %q;\nexport default u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength);\n",
