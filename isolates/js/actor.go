@@ -375,17 +375,10 @@ func (a *actor) serve() error {
 			continue
 		}
 		busy := len(a.running) > 0 || len(a.waiting) > 0
-		if busy && pending == 0 && l.timers.Len() == 0 {
-			// Nothing in flight can ever settle what these events wait for.
-			for n, ev := range a.running {
-				delete(a.running, n)
-				ev.done <- eventResult{err: errObjectHung}
-			}
-			if a.gate > 0 {
-				return errObjectHung
-			}
-			continue
-		}
+		// Events that wait with no timer and no I/O in flight can still be settled by a
+		// later event (a long poll); only after the idle timeout with nothing happening are
+		// they declared hung.
+		stuck := busy && pending == 0 && l.timers.Len() == 0
 		if closing && !busy {
 			return nil
 		}
@@ -396,7 +389,7 @@ func (a *actor) serve() error {
 			timerC = next.C
 		}
 		evictable := !busy && pending == 0 && l.timers.Len() == 0
-		if evictable {
+		if evictable || stuck {
 			idle.Reset(a.objs.opts.IdleTimeout)
 			if a.storage != nil && a.objs.opts.StorageIdleTimeout < a.objs.opts.IdleTimeout {
 				release.Reset(a.objs.opts.StorageIdleTimeout)
@@ -414,6 +407,17 @@ func (a *actor) serve() error {
 			}
 			a.storage = nil
 		case <-idle.C:
+			if stuck {
+				for n, ev := range a.running {
+					delete(a.running, n)
+					ev.done <- eventResult{err: errObjectHung}
+				}
+				if a.gate > 0 {
+					// A blockConcurrencyWhile that never settles: the object is reset.
+					return errObjectHung
+				}
+				break
+			}
 			a.mu.Lock()
 			if len(a.inbox) == 0 {
 				a.closing = true

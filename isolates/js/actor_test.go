@@ -227,7 +227,8 @@ func TestObjectStorageReleasedWhenIdle(t *testing.T) {
 }
 
 func TestObjectBadInput(t *testing.T) {
-	w := newObjectWorld(t, counterSource, false, ObjectsOptions{}, func(c *Config) { c.CPULimit = 200 * time.Millisecond })
+	// A short idle timeout, so that the hung call is declared hung quickly.
+	w := newObjectWorld(t, counterSource, false, ObjectsOptions{IdleTimeout: 300 * time.Millisecond}, func(c *Config) { c.CPULimit = 200 * time.Millisecond })
 	big := strings.Repeat("x", 140<<10)
 	many := map[string]int{}
 	for i := range 129 {
@@ -395,6 +396,32 @@ func TestObjectHandoverBetweenVersions(t *testing.T) {
 	}
 	if old.objs.Live() != 0 {
 		t.Fatal("the old instance is still live beside the new one")
+	}
+}
+
+// An event may wait for a promise that a later event settles, with no I/O in flight
+// meanwhile: it is not hung.
+func TestObjectLongPoll(t *testing.T) {
+	src := `
+const { DurableObject } = require("cloudflare:workers");
+class Obj extends DurableObject {
+  wait() { return new Promise((r) => { this.wake = r; }); }
+  notify(v) { this.wake(v); return "notified"; }
+}
+var __molt_exports = { Obj, default: { async fetch(req, env) {
+  const s = env.OBJ.getByName("poll");
+  const waiting = s.wait();
+  await new Promise((r) => setTimeout(r, 100));
+  return Response.json([await s.notify("hello"), await waiting]);
+} } };`
+	w := newObjectWorld(t, src, false, ObjectsOptions{}, nil)
+	iso, err := NewIsolate(w.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iso.Close()
+	if _, body, err := serve(t, iso, httptest.NewRequest("GET", "/", nil)); err != nil || body != `["notified","hello"]` {
+		t.Fatalf("got %s %v", body, err)
 	}
 }
 
