@@ -311,8 +311,8 @@ func (a *actor) start() error {
 		if _, ok := goja.AssertConstructor(ctor); !ok {
 			return fmt.Errorf("Durable Object class %q is not exported by the worker's entry module", class)
 		}
-		a.iso.load("durable")
-		lib := a.iso.internal.Get("durable").ToObject(vm)
+		a.iso.load("durablestate")
+		lib := a.iso.internal.Get("durablestate").ToObject(vm)
 		construct, _ := goja.AssertFunction(lib.Get("construct"))
 		a.dispatch, _ = goja.AssertFunction(lib.Get("dispatch"))
 		inst, err := construct(goja.Undefined(), ctor, a.handle, vm.ToValue(a.id.String()), vm.ToValue(a.name), vm.ToValue(a.ns.SQL()), a.iso.envValue())

@@ -20,16 +20,22 @@ import (
 // into the caller's loop through a reservation, so no goja value ever crosses isolates.
 
 func init() {
+	// The caller's side is in every request of a worker with a Durable Object binding, so its
+	// natives are few; the object's side is loaded only in objects.
 	register("durable", nil, func(iso *Isolate) map[string]any {
 		d := &durableNatives{iso: iso}
 		return map[string]any{
-			// The caller's side.
 			"idFromName":   func(h goja.Value, name string) string { return d.namespace(h).IDFromName(name).String() },
 			"newUniqueId":  func(h goja.Value) string { return d.namespace(h).NewUniqueID().String() },
 			"idFromString": d.idFromString,
 			"call":         d.call,
 			"fetch":        d.fetch,
-			// The object's side: storage and event replies, on the object's actor.
+		}
+	})
+	register("workers", nil, nil)
+	register("durablestate", nil, func(iso *Isolate) map[string]any {
+		d := &durableNatives{iso: iso}
+		return map[string]any{
 			"gate": func(c goja.FunctionCall) goja.Value {
 				d.actor(c.Argument(0)).gate += int(c.Argument(1).ToInteger())
 				return goja.Undefined()

@@ -2,7 +2,7 @@
 // ("cloudflare:workers"); runtime/bundle leaves those imports to it (see bundle.go).
 const modules = {
   "cloudflare:workers"() {
-    const d = internal.load("durable");
+    const d = internal.load("workers");
     return {
       __esModule: true,
       DurableObject: d.DurableObject,
@@ -13,11 +13,16 @@ const modules = {
   },
 };
 const loaded = new Map();
+const wasmPrefix = "molt:wasm/";
 
 function require(specifier) {
   const s = `${specifier}`;
   if (loaded.has(s)) return loaded.get(s);
-  const make = Object.prototype.hasOwnProperty.call(modules, s) ? modules[s] : undefined;
+  let make = Object.prototype.hasOwnProperty.call(modules, s) ? modules[s] : undefined;
+  if (make === undefined && s.startsWith(wasmPrefix)) {
+    // A CompiledWasm import (runtime/bundle): its WebAssembly.Module, compiled with the worker.
+    make = () => ({ __esModule: true, default: internal.load("webassembly").bundled(s.slice(wasmPrefix.length)) });
+  }
   if (make === undefined) throw new Error(`No such module "${s}".`);
   const ns = Object.freeze(make());
   loaded.set(s, ns);
