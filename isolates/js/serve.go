@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
@@ -234,11 +235,7 @@ func (iso *Isolate) writeResponse(w http.ResponseWriter, v goja.Value, stop <-ch
 		if hb == nil {
 			return out, nil
 		}
-		if hb.c != nil {
-			defer hb.c.Close()
-		}
-		_, err := io.Copy(flushWriter{w}, hb.r)
-		return out, err
+		return out, iso.copyHostBody(w, hb, stop)
 	}
 	w.WriteHeader(status)
 	out.Status = status
@@ -320,4 +317,33 @@ func (f flushWriter) Write(p []byte) (int, error) {
 		fl.Flush()
 	}
 	return n, err
+}
+
+// copyHostBody copies a host body to w on another goroutine while the event loop keeps
+// running here: the body may be a pipe that JavaScript still writes into (an
+// IdentityTransformStream), whose writes complete on the loop.
+func (iso *Isolate) copyHostBody(w http.ResponseWriter, hb *hostBody, stop <-chan struct{}) error {
+	var finished atomic.Bool
+	var copyErr error
+	release := iso.loop.reserve()
+	go func() {
+		_, copyErr = io.Copy(flushWriter{w}, hb.r)
+		finished.Store(true)
+		release(func() error { return nil })
+	}()
+	err := iso.loop.run(finished.Load, stop)
+	if err != nil {
+		// The worker failed or the client left: end the copy before w goes back to the server.
+		if hb.c != nil {
+			hb.c.Close()
+		}
+		for !finished.Load() {
+			iso.loop.sleep(10*time.Millisecond, nil)
+		}
+		return iso.jsError(err)
+	}
+	if hb.c != nil {
+		hb.c.Close()
+	}
+	return copyErr
 }

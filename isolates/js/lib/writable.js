@@ -608,7 +608,8 @@ function identityPair(target, length, strategy) {
   const readable = S.fromHost(id);
   const writable = createWritableStream(noop,
     (chunk) => {
-      const u8 = S.toBytes(chunk);
+      let u8;
+      try { u8 = S.toBytes(chunk); } catch (e) { return Promise.reject(e); }
       return u8.byteLength === 0 ? resolved(undefined) : natives.pipeWrite(id, u8);
     },
     () => { natives.pipeClose(id, null); return resolved(undefined); },
