@@ -56,7 +56,8 @@ func (f *fixedReader) Read(p []byte) (int, error) {
 
 func init() {
 	register("writable", []string{"WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController",
-		"TransformStream", "TransformStreamDefaultController", "IdentityTransformStream", "FixedLengthStream"},
+		"TransformStream", "TransformStreamDefaultController", "IdentityTransformStream", "FixedLengthStream",
+		"CompressionStream", "DecompressionStream"},
 		func(iso *Isolate) map[string]any {
 			return map[string]any{
 				"pipeNew":   iso.pipeNew,
@@ -67,12 +68,24 @@ func init() {
 		})
 }
 
+// Kinds of pipe.
+const (
+	pipeIdentity = iota
+	pipeCompress
+	pipeDecompress
+)
+
 // pipeNew makes a pipe whose readable side is host body id; length >= 0 makes it a
-// FixedLengthStream of that many bytes.
-func (iso *Isolate) pipeNew(length int64) int {
+// FixedLengthStream of that many bytes, kind a compression stream of format.
+func (iso *Isolate) pipeNew(length int64, kind int, format string) int {
 	pr, pw := io.Pipe()
 	var r io.Reader = pr
-	if length >= 0 {
+	switch {
+	case kind == pipeCompress:
+		r = newCompressReader(pr, format)
+	case kind == pipeDecompress:
+		r = newDecompressReader(pr, format)
+	case length >= 0:
 		r = &fixedReader{r: pr, left: length}
 	}
 	hb := &iso.bodies

@@ -138,9 +138,6 @@ func TestStreamThroughWorkerFlatMemory(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.name == "CompressionStream round trip" && libraries["compression"] == nil {
-				t.Skip("no compression library")
-			}
 			front := frontServer(t, `var __molt_exports = { default: { async fetch(request, env) {
 				const r = await fetch(env.UP);
 				`+c.handler+`

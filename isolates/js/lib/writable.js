@@ -598,13 +598,13 @@ function sourceCancel(t, reason) {
 
 // identityPair builds the two sides of a Go pipe of expected length (or -1). A write resolves
 // once the reader has taken its bytes, as in workerd, where the pipe holds no buffer.
-function identityPair(target, length, strategy) {
+function identityPair(target, length, strategy, kind = 0, format = "") {
   let hwm = 1;
   if (strategy !== undefined && strategy !== null && strategy.highWaterMark !== undefined) {
     hwm = Number(strategy.highWaterMark);
     if (length >= 0 && hwm > length) hwm = length;
   }
-  const id = natives.pipeNew(length);
+  const id = natives.pipeNew(length, kind, format);
   const readable = S.fromHost(id);
   const writable = createWritableStream(noop,
     (chunk) => {
@@ -647,6 +647,34 @@ class FixedLengthStream extends IdentityTransformStream {
   get [Symbol.toStringTag]() { return "FixedLengthStream"; }
 }
 
+function compressionFormat(format, what) {
+  if (format === undefined) throw new TypeError(`Failed to construct '${what}': 1 argument required, but only 0 present.`);
+  const f = String(format);
+  if (f !== "gzip" && f !== "deflate" && f !== "deflate-raw") throw new TypeError("The compression format must be either 'deflate', 'deflate-raw' or 'gzip'.");
+  return f;
+}
+
+// CompressionStream and DecompressionStream are Go pipes that compress or decompress on the
+// reading side (compression.go), as workerd's are streams of its own rather than JavaScript
+// TransformStreams.
+class CompressionStream {
+  constructor(format) {
+    identityPair(this, -1, undefined, 1, compressionFormat(format, "CompressionStream"));
+  }
+  get readable() { return this[kT].readable; }
+  get writable() { return this[kT].writable; }
+  get [Symbol.toStringTag]() { return "CompressionStream"; }
+}
+
+class DecompressionStream {
+  constructor(format) {
+    identityPair(this, -1, undefined, 2, compressionFormat(format, "DecompressionStream"));
+  }
+  get readable() { return this[kT].readable; }
+  get writable() { return this[kT].writable; }
+  get [Symbol.toStringTag]() { return "DecompressionStream"; }
+}
+
 // hostPipe starts Go copying host body src into dest when dest is an untouched Go pipe, and
 // returns the promise of that copy; otherwise null.
 function hostPipe(src, dest, preventClose) {
@@ -683,4 +711,5 @@ internal.writable = {
 return {
   WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController,
   TransformStream, TransformStreamDefaultController, IdentityTransformStream, FixedLengthStream,
+  CompressionStream, DecompressionStream,
 };
