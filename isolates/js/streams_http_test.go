@@ -78,7 +78,7 @@ func TestIdentityTransformStream(t *testing.T) {
 			const s = new FixedLengthStream(3);
 			return [s instanceof TransformStream, s instanceof IdentityTransformStream, Object.prototype.toString.call(s)];`,
 			want: `[true,true,"[object FixedLengthStream]"]`},
-		{name: "FixedLengthStream length checks", body: `new FixedLengthStream(-1);`,
+		{name: "FixedLengthStream length checks", body: `new FixedLengthStream(2 ** 53);`,
 			errName: "TypeError", errMsg: "FixedLengthStream requires an integer expected length less than 2^53."},
 		{name: "FixedLengthStream read past its length", body: `
 			const { readable, writable } = new FixedLengthStream(2);

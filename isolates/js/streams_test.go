@@ -90,7 +90,7 @@ func TestReadableStream(t *testing.T) {
 			await it.return();
 			return [canceled, rs.locked];`, want: `[false,false]`},
 		{name: "bad type", body: `new ReadableStream({ type: "nope" });`, errName: "TypeError",
-			errMsg: "Failed to construct 'ReadableStream': 'nope' is not a valid value for enumeration ReadableStreamType."},
+			errMsg: `"nope" is not a valid type of ReadableStream.`},
 	}))
 }
 
@@ -187,7 +187,7 @@ func TestWritableStream(t *testing.T) {
 		{name: "write after close is refused", body: `
 			const w = new WritableStream().getWriter();
 			w.close();
-			try { await w.write("x"); } catch (e) { return e.message; }`, want: `"This WritableStream is closed or closing."`},
+			try { await w.write("x"); } catch (e) { return e.message; }`, want: `"This WritableStream has been closed."`},
 		{name: "locked", body: `const ws = new WritableStream(); ws.getWriter(); ws.getWriter();`,
 			errName: "TypeError", errMsg: "This WritableStream is currently locked to a writer."},
 	}))

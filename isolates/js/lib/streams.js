@@ -667,9 +667,7 @@ class ReadableStream {
     const pullAlg = pull === undefined ? () => resolved(undefined) : () => promiseCall(pull, source, s.controller);
     const cancelAlg = cancel === undefined ? () => resolved(undefined) : (r) => promiseCall(cancel, source, r);
     const type = source.type;
-    if (type !== undefined && String(type) !== "bytes") {
-      throw new TypeError(`Failed to construct 'ReadableStream': '${type}' is not a valid value for enumeration ReadableStreamType.`);
-    }
+    if (type !== undefined && String(type) !== "bytes") throw new TypeError(`"${type}" is not a valid type of ReadableStream.`);
     if (type !== undefined) {
       if (strategy.size !== undefined) throw new RangeError("The strategy for a byte stream cannot have a size function.");
       const hwm = extractHighWaterMark(strategy, 0);

@@ -54,7 +54,7 @@ class WritableStream {
   close() {
     const w = this[kW];
     if (w.writer !== null) return Promise.reject(new TypeError("This WritableStream is currently locked to a writer."));
-    if (closeQueuedOrInFlight(w)) return Promise.reject(new TypeError("This WritableStream is closed or closing."));
+    if (closeQueuedOrInFlight(w)) return Promise.reject(new TypeError("This WritableStream has been closed."));
     return writableStreamClose(w);
   }
   getWriter() { return new WritableStreamDefaultWriter(this); }
@@ -88,7 +88,7 @@ function writableStreamAbort(w, reason) {
 
 function writableStreamClose(w) {
   const state = w.state;
-  if (state === "closed" || state === "errored") return Promise.reject(new TypeError("This WritableStream is closed or closing."));
+  if (state === "closed" || state === "errored") return Promise.reject(new TypeError("This WritableStream has been closed."));
   const d = deferred();
   w.closeRequest = d;
   const writer = w.writer;
@@ -233,7 +233,7 @@ class WritableStreamDefaultWriter {
   close() {
     const w = this[kWriter].w;
     if (w === null) return Promise.reject(new TypeError("This WritableStream writer has been released."));
-    if (closeQueuedOrInFlight(w)) return Promise.reject(new TypeError("This WritableStream is closed or closing."));
+    if (closeQueuedOrInFlight(w)) return Promise.reject(new TypeError("This WritableStream has been closed."));
     return writableStreamClose(w);
   }
   releaseLock() { if (this[kWriter].w !== null) writerRelease(this); }
@@ -278,7 +278,7 @@ function writerWrite(writer, chunk) {
   if (w !== writer[kWriter].w) return Promise.reject(new TypeError("This WritableStream writer has been released."));
   const state = w.state;
   if (state === "errored") return Promise.reject(w.storedError);
-  if (closeQueuedOrInFlight(w) || state === "closed") return Promise.reject(new TypeError("This WritableStream is closed or closing."));
+  if (closeQueuedOrInFlight(w) || state === "closed") return Promise.reject(new TypeError("This WritableStream has been closed."));
   if (state === "erroring") return Promise.reject(w.storedError);
   const p = addWriteRequest(w);
   c.write(chunk, size);
@@ -492,7 +492,7 @@ class TransformStreamDefaultController {
   terminate() {
     const t = this[kCtl].t;
     rctl(t).close();
-    errorWritableAndUnblockWrite(t, new TypeError("The transform stream has been terminated."));
+    errorWritableAndUnblockWrite(t, new TypeError("The transform stream has been terminated"));
   }
   get [Symbol.toStringTag]() { return "TransformStreamDefaultController"; }
 }
@@ -639,7 +639,8 @@ class FixedLengthStream extends IdentityTransformStream {
   constructor(expectedLength, strategy = undefined) {
     if (arguments.length === 0) throw new TypeError("Failed to construct 'FixedLengthStream': 1 argument required, but only 0 present.");
     const n = Number(expectedLength);
-    if (!Number.isInteger(n) || n < 0 || n > maxSafe) throw new TypeError("FixedLengthStream requires an integer expected length less than 2^53.");
+    if (n < 0) throw new TypeError("The value cannot be converted because it is negative and this API expects a positive bigint.");
+    if (!Number.isInteger(n) || n > maxSafe) throw new TypeError("FixedLengthStream requires an integer expected length less than 2^53.");
     const self = Object.create(new.target.prototype);
     identityPair(self, n, strategy);
     return self;
@@ -648,7 +649,7 @@ class FixedLengthStream extends IdentityTransformStream {
 }
 
 function compressionFormat(format, what) {
-  if (format === undefined) throw new TypeError(`Failed to construct '${what}': 1 argument required, but only 0 present.`);
+  if (format === undefined) throw new TypeError(`Failed to construct '${what}': constructor parameter 1 is not of type 'string'.`);
   const f = String(format);
   if (f !== "gzip" && f !== "deflate" && f !== "deflate-raw") throw new TypeError("The compression format must be either 'deflate', 'deflate-raw' or 'gzip'.");
   return f;
@@ -706,6 +707,7 @@ internal.writable = {
   hasBackpressure: (w) => w.backpressure,
   hostPipe,
   createTransform,
+  kT,
 };
 
 return {
