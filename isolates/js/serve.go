@@ -74,7 +74,7 @@ func (iso *Isolate) Serve(w http.ResponseWriter, r *http.Request, in Incoming) (
 		out.PassThrough = iso.state.Get("passThrough").ToBoolean()
 		return out, iso.jsError(err)
 	}
-	return iso.writeResponse(w, resp, in.Stop)
+	return iso.writeResponse(w, resp, r.Header.Get("Accept-Encoding"), in.Stop)
 }
 
 // Finish runs the event loop until every promise passed to waitUntil has settled, or until
@@ -179,7 +179,7 @@ func (iso *Isolate) incomingRequest(r *http.Request, in Incoming) goja.Value {
 
 // writeResponse sends the worker's Response to w, streaming bodies that JavaScript produces
 // over time chunk by chunk.
-func (iso *Isolate) writeResponse(w http.ResponseWriter, v goja.Value, stop <-chan struct{}) (Outcome, error) {
+func (iso *Isolate) writeResponse(w http.ResponseWriter, v goja.Value, acceptEncoding string, stop <-chan struct{}) (Outcome, error) {
 	var out Outcome
 	var desc *goja.Object
 	err := iso.enter(func() error {
@@ -213,6 +213,12 @@ func (iso *Isolate) writeResponse(w http.ResponseWriter, v goja.Value, stop <-ch
 	if kind != 4 {
 		h.Del("Content-Length")
 	}
+	compressed := kind != 0 && gzipResponse(acceptEncoding, status, h, desc.Get("5") != nil)
+	if compressed {
+		zw := newGzipResponseWriter(w)
+		defer zw.close()
+		w = zw
+	}
 	switch kind {
 	case 0:
 		w.WriteHeader(status)
@@ -220,14 +226,16 @@ func (iso *Isolate) writeResponse(w http.ResponseWriter, v goja.Value, stop <-ch
 		return out, nil
 	case 1, 2:
 		data := iso.bytesOf(body)
-		h.Set("Content-Length", strconv.Itoa(len(data)))
+		if !compressed {
+			h.Set("Content-Length", strconv.Itoa(len(data)))
+		}
 		w.WriteHeader(status)
 		out.Status = status
 		_, err := w.Write(data)
 		return out, err
 	case 4:
 		hb := iso.bodies.take(int(body.ToInteger()))
-		if hb != nil && hb.size >= 0 {
+		if hb != nil && hb.size >= 0 && !compressed {
 			h.Set("Content-Length", strconv.FormatInt(hb.size, 10))
 		}
 		w.WriteHeader(status)

@@ -41,7 +41,10 @@ class Response {
     const { body: b, type } = B.extract(body);
     if (b && nullBodyStatus(status)) throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
     if (type && headers !== null && !headers.has("content-type")) headers.append("content-type", type);
-    this[kInit] = { status, statusText, headers, contentType: headers === null ? type : null, url: "", redirected: false, type: "default", webSocket: init.webSocket || null, cf: init.cf, encodeBody: init.encodeBody || "automatic" };
+    // A Response given as the init (new Response(body, response)) passes its encodeBody on.
+    const encodeBody = init[kInit] !== undefined ? init[kInit].encodeBody : init.encodeBody === undefined ? "automatic" : String(init.encodeBody);
+    if (encodeBody !== "automatic" && encodeBody !== "manual") throw new TypeError(`encodeBody: unexpected value: ${encodeBody}`);
+    this[kInit] = { status, statusText, headers, contentType: headers === null ? type : null, url: "", redirected: false, type: "default", webSocket: init.webSocket || null, cf: init.cf, encodeBody };
     this[kBody] = b;
   }
   get status() { return this[kInit].status; }
@@ -115,12 +118,17 @@ function withBody(head, kind, value) {
 }
 
 // toHost describes a Response to Go: [status, statusText, headers, kind, value] where kind is
-// 0 (no body), 1 (string), 2 (Uint8Array), 3 (a reader to pull chunks from) or 4 (a Go body id).
+// 0 (no body), 1 (string), 2 (Uint8Array), 3 (a reader to pull chunks from) or 4 (a Go body id),
+// and a sixth element when encodeBody is "manual" (the body is already encoded).
 function toHost(r) {
   if (!(r instanceof Response)) return null;
   const i = r[kInit];
-  const b = r[kBody];
-  const head = [i.status, i.statusText, i.headers !== null ? H.toList(i.headers) : i.contentType ? ["content-type", i.contentType] : []];
+  const head = bodyToHost(r[kBody], [i.status, i.statusText, i.headers !== null ? H.toList(i.headers) : i.contentType ? ["content-type", i.contentType] : []]);
+  if (i.encodeBody === "manual") head.push(true);
+  return head;
+}
+
+function bodyToHost(b, head) {
   if (!b) return withBody(head, 0, null);
   if (B.isUsed(b)) throw new TypeError(B.usedMessage);
   if (!b.stream) {
