@@ -111,12 +111,25 @@ func Load(p Project, opts Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := filepath.Base(strings.TrimSuffix(cfg.Main, filepath.Ext(cfg.Main))) + ".js"
-	script, err := js.Compile(name, res.Code, res.SourceMap)
+	env, err := environment(p, cfg)
 	if err != nil {
 		return nil, err
 	}
-	env, err := environment(p, cfg)
+	return startWorker(cfg, built{name: res.Name, code: res.Code, sourceMap: res.SourceMap, serviceWorker: res.Format == bundle.ServiceWorker,
+		inputs: res.Inputs, warnings: res.Warnings, compatibilityDate: p.CompatibilityDate}, env, opts)
+}
+
+// built is bundled code ready to compile, from a project (Load) or from an upload (FromBundle).
+type built struct {
+	name, compatibilityDate string
+	code, sourceMap         []byte
+	serviceWorker           bool
+	inputs, warnings        []string
+}
+
+// startWorker compiles bundled code, opens its bindings and fills its isolate pool.
+func startWorker(cfg *config.Config, res built, env map[string]any, opts Options) (*Worker, error) {
+	script, err := js.Compile(res.name, res.code, res.sourceMap)
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +151,10 @@ func Load(p Project, opts Options) (*Worker, error) {
 	release := func() { objects.close(); releaseKV(); releaseVectorize() }
 	limits := workerLimits(cfg, opts)
 	date := cfg.CompatibilityDate
-	if p.CompatibilityDate != "" {
-		date = p.CompatibilityDate
+	if res.compatibilityDate != "" {
+		date = res.compatibilityDate
 	}
-	warnings := append(append(append([]string(nil), cfg.Warnings...), res.Warnings...), objectWarnings...)
+	warnings := append(append(append([]string(nil), cfg.Warnings...), res.warnings...), objectWarnings...)
 	if date == "" {
 		date = time.Now().UTC().Format("2006-01-02")
 		warnings = append(warnings, fmt.Sprintf("no compatibility_date is set; using today's date, %s", date))
@@ -157,7 +170,7 @@ func Load(p Project, opts Options) (*Worker, error) {
 		CompatibilityFlags: cfg.CompatibilityFlags,
 		CPULimit:           limits.CPU,
 		Console:            opts.Console,
-		ServiceWorker:      res.Format == bundle.ServiceWorker,
+		ServiceWorker:      res.serviceWorker,
 	}
 	pool, err := js.NewPool(jsCfg, size)
 	if err != nil {
@@ -169,7 +182,7 @@ func Load(p Project, opts Options) (*Worker, error) {
 		release()
 		return nil, err
 	}
-	inputs := append([]string{}, res.Inputs...)
+	inputs := append([]string{}, res.inputs...)
 	if cfg.Path != "" {
 		inputs = append(inputs, cfg.Path)
 	}
