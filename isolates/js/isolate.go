@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+
+	"github.com/moltworker/molt/isolates/wasm"
 )
 
 // Config describes one deployed worker version; every isolate of that version shares it.
@@ -29,6 +31,12 @@ type Config struct {
 	// ServiceWorker selects the service-worker syntax: env entries become globals and handlers
 	// are registered with addEventListener.
 	ServiceWorker bool
+	// Wasm compiles and instantiates the worker's WebAssembly under the version's memory cap;
+	// nil means a process-wide engine with the default limits.
+	Wasm *wasm.Engine
+	// WasmModules are the worker's CompiledWasm modules, compiled once for all its isolates,
+	// by the name the bundle imports them with (bundle.Result.Wasm).
+	WasmModules map[string]*wasm.Module
 }
 
 // exportsGlobal is the global the bundler leaves a module worker's exports in.
@@ -67,6 +75,10 @@ type Isolate struct {
 	// clock is the time JavaScript sees: as on Workers, it advances only between entries into
 	// JavaScript, never while code runs, so that code cannot time itself precisely.
 	clock time.Time
+
+	// wasmStop, once the isolate has used WebAssembly, cancels the context its instances
+	// run in: goja's interrupt does not reach into Wasm.
+	wasmStop atomic.Pointer[func()]
 
 	rejections []*goja.Promise
 	bodies     hostBodies
@@ -210,6 +222,9 @@ func (iso *Isolate) checkCPU() {
 		return
 	}
 	iso.vm.Interrupt(cpuInterrupt{})
+	if stop := iso.wasmStop.Load(); stop != nil {
+		(*stop)()
+	}
 }
 
 // call calls the JavaScript function fn with this and args inside enter.

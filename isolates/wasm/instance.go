@@ -105,8 +105,8 @@ func (m *Module) Instantiate(ctx context.Context, budget *Budget, funcs []HostFu
 			return nil, &LinkError{Err: fmt.Errorf("the module imports %s %s.%s; molt can only provide function imports", imp.Kind, imp.Module, imp.Name)}
 		}
 	}
-	if m.minMemory > budget.limit {
-		return nil, &MemoryLimitError{Limit: budget.limit, Requested: m.minMemory}
+	if used := budget.Used(); used+m.minMemory > budget.limit {
+		return nil, &MemoryLimitError{Limit: budget.limit, Requested: used + m.minMemory}
 	}
 	hosts, err := m.hostModules()
 	if err != nil {

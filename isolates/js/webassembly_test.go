@@ -1,0 +1,193 @@
+package js
+
+import (
+	"encoding/hex"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moltworker/molt/isolates/wasm"
+)
+
+// apiModules compiles testdata/api.wasm as the worker's CompiledWasm module "api.wasm".
+func apiModules(t testing.TB, e *wasm.Engine) map[string]*wasm.Module {
+	t.Helper()
+	bin, err := os.ReadFile("testdata/api.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.Compile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]*wasm.Module{"api.wasm": m}
+}
+
+// withWasm gives a test isolate testdata/api.wasm as a bundled module, and flags.
+func withWasm(t *testing.T, limits wasm.Limits, flags ...string) func(*Config) {
+	e := wasm.NewEngine(limits)
+	t.Cleanup(func() { e.Close() })
+	mods := apiModules(t, e)
+	return func(c *Config) {
+		c.Wasm = e
+		c.WasmModules = mods
+		c.CompatibilityFlags = flags
+	}
+}
+
+// instantiate is JavaScript that instantiates the bundled api.wasm with logging imports.
+const instantiate = `
+const module = require("molt:wasm/api.wasm").default;
+const logged = [];
+const imports = { env: {
+  log: (...args) => { logged.push(args.map(String)); },
+  twice: (x) => { if (x === 13) throw new Error("unlucky " + x); return x * 2; },
+  pair: () => [40, 2n],
+} };
+const { exports: e } = new WebAssembly.Instance(module, imports);
+`
+
+func TestWebAssemblyAPI(t *testing.T) {
+	mod := withWasm(t, wasm.Limits{})
+	cases := []jsCase{
+		{name: "the module of a CompiledWasm import", body: `const m = require("molt:wasm/api.wasm").default;
+			return [m instanceof WebAssembly.Module, String(m), WebAssembly.Module.imports(m), WebAssembly.Module.exports(m).map(x => x.name + ":" + x.kind).join(" ")];`,
+			want: `[true,"[object WebAssembly.Module]",[{"module":"env","name":"log","kind":"function"},{"module":"env","name":"twice","kind":"function"},{"module":"env","name":"pair","kind":"function"}],` +
+				`"memory:memory counter:global big:global refs:table add:function add64:function mulf32:function divf64:function callLog:function callTwice:function sumPair:function swap:function crash:function div0:function oob:function grow:function store:function spin:function id:function refAt:function"]`},
+		{name: "i32 arguments wrap as ToInt32", body: instantiate + `return [e.add(2, 3), e.add(2 ** 31, 1), e.add("4", true), e.add(NaN, 1.9)];`,
+			want: `[5,-2147483647,5,1]`},
+		{name: "i64 is BigInt", body: instantiate + `return [String(e.add64(2n ** 62n, 2n ** 62n)), String(e.add64(-1n, 2n ** 64n + 3n)), typeof e.add64(1n, 1n)];`,
+			want: `["-9223372036854775808","2","bigint"]`},
+		{name: "a Number for i64 is a TypeError", body: instantiate + `e.add64(1, 2);`, errName: "TypeError", errMsg: "Cannot convert 1 to a BigInt"},
+		{name: "f32 rounds, f64 does not", body: instantiate + `return [e.mulf32(1.1, 3) === Math.fround(Math.fround(1.1) * 3), e.divf64(1, 3) === 1 / 3, e.divf64(1, 0)];`,
+			want: `[true,true,null]`},
+		{name: "imports receive converted arguments", body: instantiate + `e.callLog(); return logged;`,
+			want: `[["-1","9007199254740993","0.5","1.25"]]`},
+		{name: "imports return values", body: instantiate + `return [e.callTwice(21), String(e.sumPair())];`, want: `[42,"42"]`},
+		{name: "multiple results are an array", body: instantiate + `const r = e.swap(7, 9n); return [Array.isArray(r), String(r[0]), r[1]];`, want: `[true,"9",7]`},
+		{name: "an import's exception reaches the caller as itself", body: instantiate + `
+			try { e.callTwice(13); } catch (err) { return [err instanceof Error, err.message]; }`, want: `[true,"unlucky 13"]`},
+		{name: "unreachable is a RuntimeError", body: instantiate + `try { e.crash(); } catch (err) {
+			return [err instanceof WebAssembly.RuntimeError, err instanceof Error, err.name, err.message.split("\n")[0]]; }`,
+			want: `[true,true,"RuntimeError","unreachable"]`},
+		{name: "division by zero", body: instantiate + `e.div0(0);`, errName: "RuntimeError", errMsg: "divide by zero\nwasm stack trace:\n\t.div0(i32) i32"},
+		{name: "out of bounds", body: instantiate + `try { e.oob(); } catch (err) { return err.message.split("\n")[0]; }`, want: `"memory access out of bounds"`},
+		{name: "the instance works after a trap", body: instantiate + `try { e.crash(); } catch {} return e.add(1, 1);`, want: `2`},
+		{name: "memory.buffer shares linear memory", body: instantiate + `
+			const b = e.memory.buffer;
+			const text = new TextDecoder().decode(new Uint8Array(b, 16, 5));
+			e.store(100, 42);
+			new Uint8Array(e.memory.buffer)[101] = 7;
+			return [b instanceof ArrayBuffer, b.byteLength, text, new Uint8Array(b)[100], e.add(0, 0), b === e.memory.buffer];`,
+			want: `[true,65536,"hello",42,0,true]`},
+		{name: "growth from Wasm detaches the old buffer", body: instantiate + `
+			const view = new Uint8Array(e.memory.buffer);
+			view[200] = 9;
+			const old = e.grow(2);
+			const b = e.memory.buffer;
+			return [old, view.byteLength, b.byteLength, new Uint8Array(b)[200]];`,
+			want: `[1,0,196608,9]`},
+		{name: "growth from JavaScript", body: instantiate + `
+			const before = e.memory.buffer;
+			return [e.memory.grow(1), before.byteLength, e.memory.buffer.byteLength];`, want: `[1,0,131072]`},
+		{name: "growth past the maximum", body: instantiate + `e.memory.grow(10);`, errName: "RangeError", errMsg: "WebAssembly.Memory.grow(): Maximum memory size exceeded"},
+		{name: "memory.grow in Wasm past the maximum gives -1", body: instantiate + `return e.grow(100);`, want: `-1`},
+		{name: "globals", body: instantiate + `
+			const c = e.counter; const v0 = c.value; c.value = 8;
+			return [v0, c.value, String(e.big.value), c instanceof WebAssembly.Global, c + 1];`, want: `[7,8,"-5",true,9]`},
+		{name: "immutable globals", body: instantiate + `e.big.value = 1n;`, errName: "TypeError", errMsg: "WebAssembly.Global.value: Can't set the value of an immutable global."},
+		{name: "externref tables", body: instantiate + `
+			const t = e.refs, o = { a: 1 };
+			t.set(0, o);
+			const grownFrom = t.grow(3, "x");
+			return [t.length, t.get(0) === o, e.refAt(0) === o, grownFrom, t.get(4), t.get(1), e.id(o) === o, e.id(null)];`,
+			want: `[5,true,true,2,"x",null,true,null]`},
+		{name: "table index out of range", body: instantiate + `e.refs.get(9);`, errName: "RangeError", errMsg: "WebAssembly.Table.get(): invalid address 9 in externref table of size 2"},
+		{name: "exports are frozen", body: instantiate + `return [Object.isFrozen(e), Object.getPrototypeOf(e)];`, want: `[true,null]`},
+		{name: "a missing import is a LinkError", body: `const m = require("molt:wasm/api.wasm").default;
+			new WebAssembly.Instance(m, { env: { log() {} } });`,
+			errName: "LinkError", errMsg: `WebAssembly.Instance(): Import #1 "env" "twice": function import requires a callable`},
+		{name: "a missing import module is a TypeError", body: `new WebAssembly.Instance(require("molt:wasm/api.wasm").default, {});`,
+			errName: "TypeError", errMsg: `WebAssembly.Instance(): Import #0 "env": module is not an object or function`},
+		{name: "instantiate(module) resolves to an Instance", body: `return (async () => {const m = require("molt:wasm/api.wasm").default;
+			const i = await WebAssembly.instantiate(m, { env: { log() {}, twice: (x) => x, pair: () => [1, 1n] } });
+			return [i instanceof WebAssembly.Instance, i.exports.add(1, 2)];})();`, want: `[true,3]`},
+		{name: "new Module(bytes) is code generation", body: `new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));`,
+			errName: "CompileError", errMsg: "WebAssembly.Module(): Wasm code generation disallowed by embedder"},
+		{name: "compile(bytes) is code generation", body: `return (async () => {await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));})();`,
+			errName: "CompileError", errMsg: "WebAssembly.compile(): Wasm code generation disallowed by embedder"},
+		{name: "instantiate(bytes) is code generation", body: `return (async () => {await WebAssembly.instantiate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]).buffer);})();`,
+			errName: "CompileError", errMsg: "WebAssembly.instantiate(): Wasm code generation disallowed by embedder"},
+		{name: "validate needs no flag", body: `return [WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])), WebAssembly.validate(new Uint8Array([1, 2, 3]))];`,
+			want: `[true,false]`},
+		{name: "standalone memory", body: `const m = new WebAssembly.Memory({ initial: 1, maximum: 3 });
+			const b = m.buffer; new Uint8Array(b)[5] = 1;
+			return [b.byteLength, m.grow(2), b.byteLength, new Uint8Array(m.buffer)[5], m.buffer.byteLength];`, want: `[65536,1,0,1,196608]`},
+		{name: "standalone memory descriptor", body: `new WebAssembly.Memory({});`, errName: "TypeError", errMsg: "WebAssembly.Memory(): Property 'initial' is required"},
+		{name: "standalone globals", body: `const g = new WebAssembly.Global({ value: "i64", mutable: true }, 5n); g.value = 2n ** 64n + 1n;
+			const f = new WebAssembly.Global({ value: "f32" }, 1.1);
+			return [String(g.value), f.value === Math.fround(1.1)];`, want: `["1",true]`},
+		{name: "standalone externref table", body: `const t = new WebAssembly.Table({ element: "externref", initial: 2 }, "v");
+			return [t.length, t.get(1), t.grow(1), t.length];`, want: `[2,"v",2,3]`},
+		{name: "namespace", body: `return [String(WebAssembly), Object.keys(WebAssembly).length, typeof WebAssembly.instantiateStreaming];`,
+			want: `["[object WebAssembly]",0,"function"]`},
+	}
+	for i := range cases {
+		cases[i].mod = mod
+	}
+	runJSCases(t, cases)
+}
+
+func TestWebAssemblyCodegenFlag(t *testing.T) {
+	mod := withWasm(t, wasm.Limits{}, "molt_wasm_codegen")
+	bytes, err := os.ReadFile("testdata/api.wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lit := `Uint8Array.from("` + hex.EncodeToString(bytes) + `".match(/../g), (h) => parseInt(h, 16))`
+	cases := []jsCase{
+		{name: "compile", body: `return (async () => { const m = await WebAssembly.compile(` + lit + `);
+			return [m instanceof WebAssembly.Module, WebAssembly.Module.exports(m).length]; })();`, want: `[true,20]`},
+		{name: "instantiate(bytes)", body: `return (async () => { const { module, instance } = await WebAssembly.instantiate(` + lit + `, { env: { log() {}, twice: x => x + 1, pair: () => [1, 2n] } });
+			return [module instanceof WebAssembly.Module, instance.exports.callTwice(1)]; })();`, want: `[true,2]`},
+		{name: "new Module", body: `return WebAssembly.Module.imports(new WebAssembly.Module(` + lit + `)).length;`, want: `3`},
+		{name: "invalid bytes", body: `new WebAssembly.Module(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));`,
+			errName: "CompileError", errMsg: `WebAssembly.Module(): not a WebAssembly module: the magic number \0asm is missing`},
+		{name: "not a buffer", body: `return (async () => {await WebAssembly.compile("nope");})();`, errName: "TypeError", errMsg: "WebAssembly.compile(): Argument 0 must be a buffer source"},
+	}
+	for i := range cases {
+		cases[i].mod = mod
+	}
+	runJSCases(t, cases)
+}
+
+func TestWebAssemblyMemoryCap(t *testing.T) {
+	mod := withWasm(t, wasm.Limits{Memory: 2 << 16})
+	cases := []jsCase{
+		{name: "Wasm growth past the isolate's cap fails", body: instantiate + `return [e.grow(1), e.grow(1), e.memory.buffer.byteLength];`, want: `[1,-1,131072]`},
+		{name: "so does a second memory", body: instantiate + `new WebAssembly.Memory({ initial: 2 });`,
+			errName: "RangeError", errMsg: "Worker exceeded memory limit: growing WebAssembly memory to 0.2 MiB was refused (the limit is 0.1 MiB)"},
+		{name: "and JavaScript's grow", body: instantiate + `e.memory.grow(2);`, errName: "RangeError", errMsg: "WebAssembly.Memory.grow(): Maximum memory size exceeded"},
+	}
+	for i := range cases {
+		cases[i].mod = mod
+	}
+	runJSCases(t, cases)
+}
+
+func TestWebAssemblyCPULimit(t *testing.T) {
+	mod := withWasm(t, wasm.Limits{})
+	src := strings.Replace(jsHarness, "%s", instantiate+`e.spin();`, 1)
+	iso := newTestIsolate(t, src, func(c *Config) { mod(c); c.CPULimit = 50 * time.Millisecond })
+	start := time.Now()
+	_, _, err := serve(t, iso, httptest.NewRequest("GET", "/", nil))
+	if !errors.Is(err, ErrCPULimit) {
+		t.Fatalf("error %v, want the CPU limit", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stopped after %v", d)
+	}
+}
