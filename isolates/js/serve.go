@@ -213,6 +213,12 @@ func (iso *Isolate) writeResponse(w http.ResponseWriter, v goja.Value, acceptEnc
 	if kind != 4 {
 		h.Del("Content-Length")
 	}
+	if kind == 3 || kind == 4 {
+		// A streamed response may still be reading the request body (a worker that transforms
+		// its upload): Go's HTTP/1 server closes the request body at the first write unless
+		// told otherwise.
+		http.NewResponseController(w).EnableFullDuplex()
+	}
 	compressed := kind != 0 && gzipResponse(acceptEncoding, status, h, desc.Get("5") != nil)
 	if compressed {
 		zw := newGzipResponseWriter(w)
