@@ -139,3 +139,25 @@ func (h *Host) serveWasm(w http.ResponseWriter, r *http.Request, wk *Worker, sta
 	}
 	h.logRequest(r, status, start, out.CPU)
 }
+
+// compileWasm compiles the CompiledWasm modules a JavaScript worker imports, once for the
+// version: its isolates only instantiate them. The engine is returned even without modules,
+// since the worker may compile bytes itself under molt_wasm_codegen.
+func compileWasm(files map[string][]byte, limits Limits) (*wasm.Engine, map[string]*wasm.Module, error) {
+	engine := wasm.NewEngine(wasm.Limits{Memory: limits.Memory, CPU: limits.CPU})
+	modules := make(map[string]*wasm.Module, len(files))
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		m, err := engine.Compile(files[name])
+		if err != nil {
+			engine.Close()
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		modules[name] = m
+	}
+	return engine, modules, nil
+}

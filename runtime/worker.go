@@ -116,7 +116,7 @@ func Load(p Project, opts Options) (*Worker, error) {
 		return nil, err
 	}
 	return startWorker(cfg, built{name: res.Name, code: res.Code, sourceMap: res.SourceMap, serviceWorker: res.Format == bundle.ServiceWorker,
-		inputs: res.Inputs, warnings: res.Warnings, compatibilityDate: p.CompatibilityDate}, env, opts)
+		inputs: res.Inputs, warnings: res.Warnings, compatibilityDate: p.CompatibilityDate, wasm: res.Wasm}, env, opts)
 }
 
 // built is bundled code ready to compile, from a project (Load) or from an upload (FromBundle).
@@ -125,6 +125,8 @@ type built struct {
 	code, sourceMap         []byte
 	serviceWorker           bool
 	inputs, warnings        []string
+	// wasm holds the CompiledWasm modules the code imports (bundle.Result.Wasm).
+	wasm map[string][]byte
 }
 
 // startWorker compiles bundled code, opens its bindings and fills its isolate pool.
@@ -133,8 +135,14 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 	if err != nil {
 		return nil, err
 	}
+	limits := workerLimits(cfg, opts)
+	engine, modules, err := compileWasm(res.wasm, limits)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", relTo(cfg.Dir, cfg.Main), err)
+	}
 	releaseKV, err := kvBindings(cfg, opts.PersistTo, env)
 	if err != nil {
+		engine.Close()
 		return nil, err
 	}
 	releaseVectorize, err := vectorizeBindings(cfg, opts.PersistTo, env)
@@ -148,8 +156,7 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 		releaseVectorize()
 		return nil, err
 	}
-	release := func() { objects.close(); releaseKV(); releaseVectorize() }
-	limits := workerLimits(cfg, opts)
+	release := func() { objects.close(); releaseKV(); releaseVectorize(); engine.Close() }
 	date := cfg.CompatibilityDate
 	if res.compatibilityDate != "" {
 		date = res.compatibilityDate
@@ -171,6 +178,8 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 		CPULimit:           limits.CPU,
 		Console:            opts.Console,
 		ServiceWorker:      res.serviceWorker,
+		Wasm:               engine,
+		WasmModules:        modules,
 	}
 	pool, err := js.NewPool(jsCfg, size)
 	if err != nil {
