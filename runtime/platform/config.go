@@ -1,0 +1,147 @@
+// Package platform is molt serve: a self-hosted, multi-tenant Workers platform. It keeps
+// tenants' API tokens and deployed versions under a data directory, serves an admin API to
+// deploy, list, roll back and delete workers, and a public front that routes each request by
+// its Host header to the active version of one worker.
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is a platform's configuration, read from a TOML file:
+//
+//	data_dir = "data"            # relative to the file
+//	domain   = "workers.example" # workers answer at <worker>.<domain>
+//
+//	[listen]
+//	public = ":8080"             # the workers' front
+//	admin  = "127.0.0.1:8081"    # the admin API
+//
+//	[plans.free]
+//	cpu_ms = 50                  # per request; a worker's limits.cpu_ms may lower it, never raise it
+//
+//	[tenants.acme]
+//	plan    = "free"
+//	domains = ["acme.example"]   # hosts its routes and custom domains may use
+type Config struct {
+	// Path is the file the configuration was read from.
+	Path string `toml:"-"`
+	// DataDir holds tokens, deployed versions and binding state; relative to the file.
+	DataDir string `toml:"data_dir"`
+	// Domain is the platform's domain: a worker W answers at W.<Domain>.
+	Domain string `toml:"domain"`
+	// Listen has the addresses of the public front and the admin API.
+	Listen Listen `toml:"listen"`
+	// Plans are per-plan default limits, by plan name.
+	Plans map[string]Plan `toml:"plans"`
+	// Tenants are the platform's tenants, by name.
+	Tenants map[string]Tenant `toml:"tenants"`
+}
+
+// Listen has the platform's listen addresses.
+type Listen struct {
+	// Public is the address of the front that serves the workers.
+	Public string `toml:"public"`
+	// Admin is the address of the admin API.
+	Admin string `toml:"admin"`
+}
+
+// Plan has the limits of the workers of the tenants on it.
+type Plan struct {
+	// CPUMs caps the CPU time of a request, in milliseconds; 0 is molt's default (30 s).
+	CPUMs int `toml:"cpu_ms"`
+}
+
+// Tenant is one customer of the platform.
+type Tenant struct {
+	// Plan names an entry of Config.Plans; "" gets molt's default limits.
+	Plan string `toml:"plan"`
+	// Domains are the hosts (and their subdomains) the tenant's routes and custom domains may
+	// claim; other hosts are refused, so that a tenant cannot take over another's traffic.
+	Domains []string `toml:"domains"`
+}
+
+// nameRE is what tenant and worker names look like: a DNS label, so that <worker>.<domain>
+// is a hostname and a name is a safe directory name.
+var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// LoadConfig reads and checks the platform configuration at path. Unknown keys are errors: a
+// misspelt limit silently ignored would be a limit not applied.
+func LoadConfig(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &Config{}
+	md, err := toml.DecodeFile(abs, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("platform config %s: %w", path, err)
+	}
+	cfg.Path = abs
+	var errs []error
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		sort.Strings(keys)
+		errs = append(errs, fmt.Errorf("unknown keys: %s", strings.Join(keys, ", ")))
+	}
+	if cfg.DataDir == "" {
+		errs = append(errs, errors.New("data_dir is not set"))
+	} else if !filepath.IsAbs(cfg.DataDir) {
+		cfg.DataDir = filepath.Join(filepath.Dir(abs), cfg.DataDir)
+	}
+	cfg.Domain = strings.ToLower(strings.TrimSuffix(cfg.Domain, "."))
+	if cfg.Domain == "" {
+		errs = append(errs, errors.New("domain is not set: workers answer at <worker>.<domain>"))
+	}
+	for what, addr := range map[string]string{"listen.public": cfg.Listen.Public, "listen.admin": cfg.Listen.Admin} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: want host:port: %v", what, addr, err))
+		}
+	}
+	for name, p := range cfg.Plans {
+		if p.CPUMs < 0 {
+			errs = append(errs, fmt.Errorf("plans.%s.cpu_ms must not be negative", name))
+		}
+	}
+	for name, t := range cfg.Tenants {
+		if !nameRE.MatchString(name) {
+			errs = append(errs, fmt.Errorf("tenant %q: a name is lowercase letters, digits and dashes", name))
+		}
+		if _, ok := cfg.Plans[t.Plan]; t.Plan != "" && !ok {
+			errs = append(errs, fmt.Errorf("tenants.%s.plan %q is not a plan of [plans]", name, t.Plan))
+		}
+		for i, d := range t.Domains {
+			t.Domains[i] = strings.ToLower(strings.TrimSuffix(d, "."))
+			if d == "" || strings.ContainsAny(d, "*/:") {
+				errs = append(errs, fmt.Errorf("tenants.%s.domains: %q is not a hostname", name, d))
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("platform config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// cpuLimit is the CPU cap of a worker of tenant whose configuration asks for cfgMs (0: none):
+// the plan's, lowered by the worker's own but never raised.
+func (c *Config) cpuLimit(tenant string, cfgMs int) time.Duration {
+	plan := c.Plans[c.Tenants[tenant].Plan].CPUMs
+	ms := plan
+	if cfgMs > 0 && (plan == 0 || cfgMs < plan) {
+		ms = cfgMs
+	}
+	return time.Duration(ms) * time.Millisecond
+}
