@@ -219,7 +219,10 @@ func (iso *Isolate) writeResponse(w http.ResponseWriter, v goja.Value, acceptEnc
 		// told otherwise.
 		http.NewResponseController(w).EnableFullDuplex()
 	}
-	compressed := kind != 0 && gzipResponse(acceptEncoding, status, h, desc.Get("5") != nil)
+	// Most responses have neither a client asking for gzip nor a Content-Encoding: they skip
+	// the decision, and the look-up of encodeBody, altogether.
+	compressed := kind != 0 && (acceptEncoding != "" || h["Content-Encoding"] != nil) &&
+		gzipResponse(acceptEncoding, status, h, desc.Get("5") != nil)
 	if compressed {
 		zw := newGzipResponseWriter(w)
 		defer zw.close()

@@ -123,23 +123,22 @@ function withBody(head, kind, value) {
 function toHost(r) {
   if (!(r instanceof Response)) return null;
   const i = r[kInit];
-  const head = bodyToHost(r[kBody], [i.status, i.statusText, i.headers !== null ? H.toList(i.headers) : i.contentType ? ["content-type", i.contentType] : []]);
+  const b = r[kBody];
+  const head = [i.status, i.statusText, i.headers !== null ? H.toList(i.headers) : i.contentType ? ["content-type", i.contentType] : []];
+  if (!b) withBody(head, 0, null);
+  else if (B.isUsed(b)) throw new TypeError(B.usedMessage);
+  else if (!b.stream) {
+    b.used = true;
+    withBody(head, typeof b.source === "string" ? 1 : 2, b.source);
+  } else {
+    const bytes = internal.streams.fixedBytes(b.stream);
+    const id = bytes ? 0 : internal.streams.hostOf(b.stream);
+    if (bytes) { b.stream.getReader().read(); withBody(head, 2, bytes); }
+    else if (id) { b.stream.getReader(); withBody(head, 4, id); }
+    else withBody(head, 3, b.stream.getReader());
+  }
   if (i.encodeBody === "manual") head.push(true);
   return head;
-}
-
-function bodyToHost(b, head) {
-  if (!b) return withBody(head, 0, null);
-  if (B.isUsed(b)) throw new TypeError(B.usedMessage);
-  if (!b.stream) {
-    b.used = true;
-    return withBody(head, typeof b.source === "string" ? 1 : 2, b.source);
-  }
-  const bytes = internal.streams.fixedBytes(b.stream);
-  if (bytes) { b.stream.getReader().read(); return withBody(head, 2, bytes); }
-  const id = internal.streams.hostOf(b.stream);
-  if (id) { b.stream.getReader(); return withBody(head, 4, id); }
-  return withBody(head, 3, b.stream.getReader());
 }
 
 internal.response = { fromHost, toHost, kInit };
