@@ -141,7 +141,9 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		return nil, nil, fail(http.StatusBadRequest, "%w", err)
 	}
 	v.Warnings = w.Warnings
-	return &live{version: v, worker: w, host: runtime.NewHost(p.log.With("worker", worker, "version", v.ID))}, routes, nil
+	host := runtime.NewHost(p.log.With("worker", worker, "version", v.ID))
+	host.Swap(w)
+	return &live{version: v, worker: w, host: host}, routes, nil
 }
 
 // routesOf reads a worker's routes and checks the tenant may claim their hosts.
@@ -235,6 +237,9 @@ func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (Version, er
 	old, err := p.owned(tenant, worker)
 	if err == nil {
 		err = p.checkConflicts(worker, routes)
+	}
+	if err == nil {
+		err = os.MkdirAll(filepath.Dir(p.versionDir(tenant, worker, v.ID)), 0o755)
 	}
 	if err == nil {
 		err = os.Rename(staging, p.versionDir(tenant, worker, v.ID))

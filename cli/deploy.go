@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/moltworker/molt/runtime"
+	"github.com/moltworker/molt/runtime/config"
+	"github.com/moltworker/molt/runtime/platform"
+)
+
+// Environment variables that stand in for --to and --token.
+const (
+	envAPIURL   = "MOLT_API_URL"
+	envAPIToken = "MOLT_API_TOKEN"
+)
+
+// remote holds the flags every command that talks to a platform shares.
+type remote struct {
+	to, token, name, cfgPath, env string
+}
+
+func (r *remote) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&r.to, "to", "", "the platform's admin API URL (or $"+envAPIURL+")")
+	f.StringVar(&r.token, "token", "", "the tenant's API token (or $"+envAPIToken+")")
+	f.StringVar(&r.name, "name", "", "the worker's name (default: the project's name)")
+	f.StringVarP(&r.cfgPath, "config", "c", "", "path to the wrangler configuration file")
+	f.StringVarP(&r.env, "env", "e", "", "environment to use from the configuration ([env.NAME])")
+}
+
+func (r *remote) client() (*platform.Client, error) {
+	to, token := r.to, r.token
+	if to == "" {
+		to = os.Getenv(envAPIURL)
+	}
+	if token == "" {
+		token = os.Getenv(envAPIToken)
+	}
+	if to == "" {
+		return nil, errors.New("no platform: pass --to URL or set " + envAPIURL)
+	}
+	if token == "" {
+		return nil, errors.New("no API token: pass --token or set " + envAPIToken + " (molt admin token create makes one)")
+	}
+	return &platform.Client{URL: to, Token: token}, nil
+}
+
+// worker is the worker's name: --name, or the name in the project's configuration in dir.
+func (r *remote) worker(dir string) (string, error) {
+	if r.name != "" {
+		return r.name, nil
+	}
+	cfg, err := runtime.ProjectConfig(runtime.Project{Path: dir, ConfigPath: r.cfgPath, Env: r.env})
+	if err != nil {
+		return "", fmt.Errorf("%w (or pass --name)", err)
+	}
+	if cfg.Name == "" {
+		return "", fmt.Errorf("%s has no name: set \"name\" or pass --name", cfg.Path)
+	}
+	return cfg.Name, nil
+}
+
+func deployCommand() *cobra.Command {
+	var (
+		r    remote
+		vars []string
+	)
+	cmd := &cobra.Command{
+		Use:   "deploy [DIR]",
+		Short: "Bundle a Workers project and deploy it to a molt serve platform",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := runtime.Project{Path: ".", ConfigPath: r.cfgPath, Env: r.env, Vars: map[string]string{}}
+			if len(args) == 1 {
+				p.Path = args[0]
+			}
+			for _, v := range vars {
+				k, val, err := config.ParseVarFlag(v)
+				if err != nil {
+					return err
+				}
+				p.Vars[k] = val
+			}
+			c, err := r.client()
+			if err != nil {
+				return err
+			}
+			b, err := runtime.BuildBundle(p)
+			if err != nil {
+				return err
+			}
+			name := r.name
+			if name == "" {
+				name, _ = b.Config["name"].(string)
+			}
+			if name == "" {
+				return errors.New("the project has no name: set \"name\" in its configuration or pass --name")
+			}
+			out := cmd.OutOrStdout()
+			for _, w := range b.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "▲ [WARNING] %s\n", w)
+			}
+			v, err := c.Deploy(cmd.Context(), name, b)
+			if err != nil {
+				return fmt.Errorf("deploy %s: %w", name, err)
+			}
+			fmt.Fprintf(out, "Deployed %s\nVersion ID: %s\n", name, v.ID)
+			for _, u := range v.URLs {
+				fmt.Fprintf(out, "  %s\n", u)
+			}
+			return nil
+		},
+	}
+	r.flags(cmd)
+	cmd.Flags().StringArrayVar(&vars, "var", nil, "a variable KEY:VALUE for the worker's env (repeatable)")
+	return cmd
+}
+
+func versionsCommand() *cobra.Command {
+	versions := &cobra.Command{Use: "versions", Short: "The versions of a deployed worker"}
+	var r remote
+	list := &cobra.Command{
+		Use:   "list [DIR]",
+		Short: "List a worker's versions, oldest first",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, err := r.worker(dirArg(args))
+			if err != nil {
+				return err
+			}
+			vs, err := c.Versions(cmd.Context(), name)
+			if err != nil {
+				return fmt.Errorf("versions of %s: %w", name, err)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION ID\tCREATED\tACTIVE")
+			for _, v := range vs {
+				active := ""
+				if v.Active {
+					active = "yes"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", v.ID, v.CreatedOn.Format("2006-01-02 15:04:05Z"), active)
+			}
+			return tw.Flush()
+		},
+	}
+	r.flags(list)
+	versions.AddCommand(list)
+	return versions
+}
+
+func rollbackCommand() *cobra.Command {
+	var r remote
+	cmd := &cobra.Command{
+		Use:   "rollback [VERSION]",
+		Short: "Serve an earlier version of a worker again (default: the one before the active one)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, err := r.worker(".")
+			if err != nil {
+				return err
+			}
+			v, err := c.Rollback(cmd.Context(), name, strings.Join(args, ""))
+			if err != nil {
+				return fmt.Errorf("rollback %s: %w", name, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Rolled back %s\nVersion ID: %s\n", name, v.ID)
+			return nil
+		},
+	}
+	r.flags(cmd)
+	return cmd
+}
+
+func deleteCommand() *cobra.Command {
+	var r remote
+	cmd := &cobra.Command{
+		Use:   "delete",
+		Short: "Stop serving a worker and delete its versions (the tenant's KV data stays)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, err := r.worker(".")
+			if err != nil {
+				return err
+			}
+			if err := c.Delete(cmd.Context(), name); err != nil {
+				return fmt.Errorf("delete %s: %w", name, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Deleted %s\n", name)
+			return nil
+		},
+	}
+	r.flags(cmd)
+	return cmd
+}
+
+func dirArg(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return "."
+}

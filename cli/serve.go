@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/moltworker/molt/runtime"
+	"github.com/moltworker/molt/runtime/platform"
+)
+
+// defaultPlatformConfig is the platform configuration molt serve and molt admin read.
+const defaultPlatformConfig = "molt-platform.toml"
+
+func serveCommand() *cobra.Command {
+	var (
+		cfgPath string
+		check   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a multi-tenant Workers platform: a public front and an admin API to deploy to",
+		Long: "molt serve hosts the workers that tenants deploy with molt deploy. It reads the platform\n" +
+			"configuration (see examples/platform/molt-platform.toml) and keeps everything under its data_dir.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := platform.LoadConfig(cfgPath)
+			if err != nil {
+				return err
+			}
+			log := slog.New(newLineHandler(cmd.ErrOrStderr()))
+			if check {
+				return checkPlatform(cmd, cfg, log)
+			}
+			return runServe(cmd.Context(), cmd, cfg, log)
+		},
+	}
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", defaultPlatformConfig, "platform configuration file")
+	cmd.Flags().BoolVar(&check, "check", false, "check the configuration and that every deployed worker loads, then exit")
+	return cmd
+}
+
+// checkPlatform loads every deployed worker as molt serve would, without listening.
+func checkPlatform(cmd *cobra.Command, cfg *platform.Config, log *slog.Logger) error {
+	p, err := platform.Open(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	n := 0
+	for tenant := range cfg.Tenants {
+		n += len(p.Workers(tenant))
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "✔ %s: %d tenants, %d workers loaded\n", cfg.Path, len(cfg.Tenants), n)
+	return nil
+}
+
+func runServe(ctx context.Context, cmd *cobra.Command, cfg *platform.Config, log *slog.Logger) error {
+	tuneGC()
+	p, err := platform.Open(cfg, log)
+	if err != nil {
+		return err
+	}
+	public, err := net.Listen("tcp", cfg.Listen.Public)
+	if err != nil {
+		p.Close()
+		return fmt.Errorf("listen on %s (listen.public): %w", cfg.Listen.Public, err)
+	}
+	admin, err := net.Listen("tcp", cfg.Listen.Admin)
+	if err != nil {
+		public.Close()
+		p.Close()
+		return fmt.Errorf("listen on %s (listen.admin): %w", cfg.Listen.Admin, err)
+	}
+	front := &http.Server{Handler: p, MaxHeaderBytes: runtime.MaxHeaderBytes, ReadHeaderTimeout: 30 * time.Second}
+	api := &http.Server{Handler: p.Admin(), ReadHeaderTimeout: 30 * time.Second}
+	errs := make(chan error, 2)
+	go func() { errs <- front.Serve(public) }()
+	go func() { errs <- api.Serve(admin) }()
+	out := cmd.ErrOrStderr()
+	fmt.Fprintf(out, "⎔ Workers on http://%s (hosts *.%s)\n⎔ Admin API on http://%s\n", public.Addr(), cfg.Domain, admin.Addr())
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	// Requests in flight finish before the workers let go of their state.
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	api.Shutdown(shutdown)
+	front.Shutdown(shutdown)
+	p.Close()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func adminCommand() *cobra.Command {
+	admin := &cobra.Command{Use: "admin", Short: "Administer a molt serve platform"}
+	token := &cobra.Command{Use: "token", Short: "Manage tenants' API tokens"}
+	var cfgPath, tenant string
+	create := &cobra.Command{
+		Use:   "create --tenant T",
+		Short: "Create an API token for a tenant and print it (only its hash is stored)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := platform.LoadConfig(cfgPath)
+			if err != nil {
+				return err
+			}
+			t, err := platform.CreateToken(cfg, tenant)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), t)
+			return nil
+		},
+	}
+	create.Flags().StringVarP(&cfgPath, "config", "c", defaultPlatformConfig, "platform configuration file")
+	create.Flags().StringVar(&tenant, "tenant", "", "the tenant the token acts for")
+	create.MarkFlagRequired("tenant")
+	token.AddCommand(create)
+	admin.AddCommand(token)
+	return admin
+}
