@@ -254,12 +254,16 @@ func TestCalibration(t *testing.T) {
 		wantExact      bool
 	}{
 		{"clustered", clustered(4000, 32, 20, 0.6, 41), clustered(48, 32, 20, 0.6, 43), clustered(20, 32, 20, 0.6, 44), false},
-		{"random", randomUnit(4000, 128, 42), randomUnit(48, 128, 43), randomUnit(20, 128, 44), true},
+		{"random", randomUnit(2500, 384, 42), randomUnit(48, 384, 43), randomUnit(20, 384, 44), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.wantExact && raceEnabled {
+				t.Skip("a minute under -race; the clustered case covers calibration's locking")
+			}
 			dir := t.TempDir()
-			s, b := fill(t, dir, "c", Cosine, tt.vecs, Options{ExactBelow: 1, SnapshotEvery: 1 << 40})
+			// A light graph (efConstruction 32) keeps the test quick under -race.
+			s, b := fill(t, dir, "c", Cosine, tt.vecs, Options{ExactBelow: 1, SnapshotEvery: 1 << 40, EfConstruction: 32})
 			x, _ := s.Index("c")
 			if ef, exact := x.Tuning(); ef != 96 || exact {
 				t.Fatalf("before calibration: ef %d exact %v", ef, exact)
@@ -272,7 +276,7 @@ func TestCalibration(t *testing.T) {
 			if err := s.Close(); err != nil { // snapshots and calibrates
 				t.Fatal(err)
 			}
-			s2, err := Open(filepath.Join(dir, "vectorize.db"), Options{ExactBelow: 1})
+			s2, err := Open(filepath.Join(dir, "vectorize.db"), Options{ExactBelow: 1, EfConstruction: 32})
 			if err != nil {
 				t.Fatal(err)
 			}
