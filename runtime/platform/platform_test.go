@@ -1,0 +1,335 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/moltworker/molt/internal/testutil"
+	"github.com/moltworker/molt/runtime"
+)
+
+// platformUnderTest is a platform on loopback: its public front and admin API, and a token
+// for each of two tenants.
+type platformUnderTest struct {
+	cfg           *Config
+	p             *Platform
+	front, admin  *httptest.Server
+	acme, globex  *Client
+	publicAddress string
+}
+
+func startPlatform(t *testing.T, cfg *Config) *platformUnderTest {
+	t.Helper()
+	p, err := Open(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &platformUnderTest{cfg: cfg, p: p, front: httptest.NewServer(p), admin: httptest.NewServer(p.Admin())}
+	t.Cleanup(func() { u.front.Close(); u.admin.Close(); p.Close() })
+	return u
+}
+
+func writeConfig(t *testing.T) *Config {
+	t.Helper()
+	dir := testutil.WriteFiles(t, map[string]string{"platform.toml": `
+data_dir = "data"
+domain = "workers.test"
+[listen]
+public = "127.0.0.1:0"
+admin = "127.0.0.1:0"
+[plans.free]
+cpu_ms = 50
+[tenants.acme]
+plan = "free"
+domains = ["acme.test"]
+[tenants.globex]
+`})
+	cfg, err := LoadConfig(filepath.Join(dir, "platform.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func (u *platformUnderTest) client(t *testing.T, tenant string) *Client {
+	t.Helper()
+	tok, err := CreateToken(u.cfg, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Client{URL: u.admin.URL, Token: tok}
+}
+
+// get asks the public front for path on host.
+func (u *platformUnderTest) get(t *testing.T, host, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", u.front.URL+path, nil)
+	req.Host = host
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func bundleOf(t *testing.T, dir string) *runtime.Bundle {
+	t.Helper()
+	b, err := runtime.BuildBundle(runtime.Project{Path: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func status(err error) int {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status
+	}
+	return 0
+}
+
+const kvWorker = `export default {
+  async fetch(request, env) {
+    if (request.method === "PUT") { await env.DATA.put("k", await request.text()); return new Response("stored"); }
+    return new Response((await env.DATA.get("k")) ?? "none");
+  },
+};
+`
+
+func kvProject(t *testing.T, routes string) string {
+	return testutil.WriteFiles(t, map[string]string{
+		"wrangler.toml": "name = \"store\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" + routes +
+			"[[kv_namespaces]]\nbinding = \"DATA\"\nid = \"11111111111111111111111111111111\"\n",
+		"index.js": kvWorker,
+	})
+}
+
+// The platform end to end: two tenants deploy examples by hostname, routes and custom
+// domains, tenants' KV data and workers kept apart, auth errors, a deploy under load, a bad
+// upload, rollback, delete and a restart.
+func TestPlatform(t *testing.T) {
+	cfg := writeConfig(t)
+	u := startPlatform(t, cfg)
+	ctx := context.Background()
+	acme, globex := u.client(t, "acme"), u.client(t, "globex")
+
+	if _, err := acme.Deploy(ctx, "hello", bundleOf(t, "../../examples/hello")); err != nil {
+		t.Fatal(err)
+	}
+	v, err := globex.Deploy(ctx, "router", bundleOf(t, "../../examples/router"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.URLs) == 0 || !strings.HasPrefix(v.URLs[0], "http://router.workers.test") {
+		t.Errorf("URLs = %v, want the default hostname first", v.URLs)
+	}
+	acmeKV := kvProject(t, "routes = [\"api.acme.test/v1/*\", { pattern = \"shop.acme.test\", custom_domain = true }]\n")
+	if _, err := acme.Deploy(ctx, "store-a", bundleOf(t, acmeKV)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := globex.Deploy(ctx, "store-g", bundleOf(t, kvProject(t, ""))); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("PUT", u.front.URL+"/", strings.NewReader("acme's secret"))
+	req.Host = "store-a.workers.test"
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("PUT = %v, %v", res, err)
+	}
+
+	for _, tt := range []struct{ host, path, want string }{
+		{"hello.workers.test", "/", "200 Hello World!"},
+		{"HELLO.workers.test.", "/x", "200 Hello World!"},
+		{"router.workers.test", "/", "200 molt router example\n"},
+		{"store-a.workers.test", "/", "200 acme's secret"},
+		// Same namespace id, other tenant: other data.
+		{"store-g.workers.test", "/", "200 none"},
+		{"api.acme.test", "/v1/anything", "200 acme's secret"},
+		{"shop.acme.test", "/any/path", "200 acme's secret"},
+		{"api.acme.test", "/v2/", "404"},
+		{"nobody.workers.test", "/", "404"},
+		{"workers.test", "/", "404"},
+	} {
+		code, body := u.get(t, tt.host, tt.path)
+		got := fmt.Sprint(code, " ", body)
+		if tt.want == "404" {
+			got = fmt.Sprint(code)
+			if !strings.Contains(body, "No worker here") {
+				t.Errorf("%s%s: 404 page = %q", tt.host, tt.path, body)
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s%s = %q, want %q", tt.host, tt.path, got, tt.want)
+		}
+	}
+
+	t.Run("auth", func(t *testing.T) {
+		anon := &Client{URL: u.admin.URL, Token: ""}
+		wrong := &Client{URL: u.admin.URL, Token: "molt_0000"}
+		for _, tt := range []struct {
+			name string
+			err  error
+			want int
+		}{
+			{"no token", anon.call(ctx, "GET", "/v1/workers", nil, nil), 401},
+			{"wrong token", func() error { _, err := wrong.Versions(ctx, "hello"); return err }(), 401},
+			{"other tenant's versions", func() error { _, err := globex.Versions(ctx, "hello"); return err }(), 403},
+			{"other tenant's rollback", func() error { _, err := globex.Rollback(ctx, "hello", ""); return err }(), 403},
+			{"other tenant's delete", globex.Delete(ctx, "hello"), 403},
+			{"take another tenant's name", func() error { _, err := globex.Deploy(ctx, "hello", bundleOf(t, "../../examples/hello")); return err }(), 403},
+			{"claim another tenant's host", func() error {
+				_, err := globex.Deploy(ctx, "thief", bundleOf(t, kvProject(t, "route = \"api.acme.test/v1/admin/*\"\n")))
+				return err
+			}(), 403},
+			{"route already taken", func() error {
+				_, err := acme.Deploy(ctx, "store-a2", bundleOf(t, kvProject(t, "route = \"api.acme.test/v1/*\"\n")))
+				return err
+			}(), 409},
+			{"missing worker", func() error { _, err := acme.Versions(ctx, "ghost"); return err }(), 404},
+		} {
+			if got := status(tt.err); got != tt.want {
+				t.Errorf("%s: %v, want HTTP %d", tt.name, tt.err, tt.want)
+			}
+		}
+		if code, _ := u.get(t, "hello.workers.test", "/"); code != 200 {
+			t.Errorf("hello after the refused calls: %d", code)
+		}
+	})
+
+	t.Run("deploy under load, bad upload, rollback", func(t *testing.T) {
+		dir := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"live\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
+			"index.js":      `export default { fetch() { return new Response("v1"); } };`,
+		})
+		v1, err := acme.Deploy(ctx, "live", bundleOf(t, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "index.js"), []byte(`export default { fetch() { return new Response("v2"); } };`), 0o644)
+		b2 := bundleOf(t, dir)
+
+		var (
+			stop     atomic.Bool
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			failures []string
+			served   atomic.Int64
+		)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for !stop.Load() {
+					req, _ := http.NewRequest("GET", u.front.URL+"/", nil)
+					req.Host = "live.workers.test"
+					res, err := http.DefaultClient.Do(req)
+					if err != nil {
+						mu.Lock()
+						failures = append(failures, err.Error())
+						mu.Unlock()
+						continue
+					}
+					b, _ := io.ReadAll(res.Body)
+					res.Body.Close()
+					if res.StatusCode != 200 || (string(b) != "v1" && string(b) != "v2") {
+						mu.Lock()
+						failures = append(failures, fmt.Sprintf("%d %q", res.StatusCode, b))
+						mu.Unlock()
+					}
+					served.Add(1)
+				}
+			}()
+		}
+		for served.Load() < 20 {
+			runtimeGosched()
+		}
+		v2, err := acme.Deploy(ctx, "live", b2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body := u.get(t, "live.workers.test", "/"); code != 200 || body != "v2" {
+			t.Errorf("after the deploy: %d %q, want v2", code, body)
+		}
+		at := served.Load()
+		for served.Load() < at+20 {
+			runtimeGosched()
+		}
+		stop.Store(true)
+		wg.Wait()
+		if len(failures) > 0 {
+			t.Errorf("%d of %d requests failed during the deploy, first: %s", len(failures), served.Load(), failures[0])
+		}
+
+		bad := *b2
+		bad.Code = []byte("export default {")
+		if _, err := acme.Deploy(ctx, "live", &bad); status(err) != 400 {
+			t.Errorf("deploy of a syntax error: %v, want HTTP 400", err)
+		}
+		if code, body := u.get(t, "live.workers.test", "/"); body != "v2" {
+			t.Errorf("after a bad upload: %d %q, want v2 still", code, body)
+		}
+		vs, err := acme.Versions(ctx, "live")
+		if err != nil || len(vs) != 2 || vs[0].ID != v1.ID || vs[1].ID != v2.ID || !vs[1].Active {
+			t.Fatalf("versions = %+v, %v; want v1, v2 (active)", vs, err)
+		}
+		if v, err := acme.Rollback(ctx, "live", ""); err != nil || v.ID != v1.ID {
+			t.Fatalf("rollback = %+v, %v; want %s", v, err, v1.ID)
+		}
+		if _, body := u.get(t, "live.workers.test", "/"); body != "v1" {
+			t.Errorf("after rollback: %q, want v1", body)
+		}
+		if _, err := acme.Rollback(ctx, "live", ""); status(err) != 409 {
+			t.Errorf("rollback before the first version: %v, want HTTP 409", err)
+		}
+		if _, err := acme.Rollback(ctx, "live", v2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, body := u.get(t, "live.workers.test", "/"); body != "v2" {
+			t.Errorf("after rollback to v2: %q", body)
+		}
+	})
+
+	t.Run("delete and restart", func(t *testing.T) {
+		if err := acme.Delete(ctx, "hello"); err != nil {
+			t.Fatal(err)
+		}
+		if code, _ := u.get(t, "hello.workers.test", "/"); code != 404 {
+			t.Errorf("deleted worker answers %d", code)
+		}
+		u.front.Close()
+		u.admin.Close()
+		u.p.Close()
+		again := startPlatform(t, cfg)
+		for _, tt := range []struct{ host, want string }{
+			{"router.workers.test", "molt router example\n"},
+			{"live.workers.test", "v2"},
+			{"shop.acme.test", "acme's secret"},
+			{"store-g.workers.test", "none"},
+		} {
+			if code, body := again.get(t, tt.host, "/"); code != 200 || body != tt.want {
+				t.Errorf("after restart %s = %d %q, want %q", tt.host, code, body, tt.want)
+			}
+		}
+		if code, _ := again.get(t, "hello.workers.test", "/"); code != 404 {
+			t.Errorf("deleted worker came back: %d", code)
+		}
+		// Tokens survive too.
+		acme.URL = again.admin.URL
+		if _, err := acme.Versions(ctx, "live"); err != nil {
+			t.Error(err)
+		}
+	})
+}
