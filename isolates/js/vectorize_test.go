@@ -19,6 +19,8 @@ const cases = {
       { id: "a", values: [1, 0, 0], metadata: { genre: "drama", title: "A" } },
       { id: "b", values: new Float32Array([0.9, 0.1, 0]), namespace: "ns1", metadata: { genre: "comedy" } },
       { id: "c", values: new Float64Array([0, 1, 0]) },
+      { id: "d", values: [0.5, 0.5, 0.5], namespace: "ns2", metadata: { year: 2004, info: { lang: "en" } } },
+      { id: "e", values: [0.4, 0.5, 0.6], namespace: "ns2", metadata: { year: 2012, info: { lang: "fr" } } },
     ]);
     return [typeof a.mutationId, a.mutationId.length, Object.keys(a)];
   },
@@ -31,6 +33,11 @@ const cases = {
     const r = await V.query([1, 0, 0], { filter: { genre: { $in: ["comedy", "horror"] } } });
     const s = await V.query([1, 0, 0], { filter: { genre: { $ne: "comedy" } } });
     return [r.matches.map((m) => m.id), s.matches.map((m) => m.id)];
+  },
+  async queryRange(V) {
+    const ids = async (filter) => (await V.query([1, 1, 1], { topK: 10, filter })).matches.map((m) => m.id);
+    return [await ids({ year: { $gte: 2000, $lt: 2010 } }), await ids({ year: { $gt: 2010 } }), await ids({ "info.lang": "fr" }),
+      await ids({ "info.lang": { $nin: ["fr"] }, year: { $lte: 2004 } }), await ids({ genre: { $gte: "d", $lt: "e" } })];
   },
   async queryById(V) { return (await V.queryById("c", { topK: 1 })).matches.map((m) => [m.id, m.score]); },
   async upsert(V) {
@@ -72,8 +79,10 @@ func TestVectorizeFromJS(t *testing.T) {
 		t.Fatal(err)
 	}
 	x, _ := store.Index("vec")
-	if _, err := x.CreateMetadataIndex("genre", vectorize.String); err != nil {
-		t.Fatal(err)
+	for p, typ := range map[string]vectorize.MetadataType{"genre": vectorize.String, "year": vectorize.Number, "info.lang": vectorize.String} {
+		if _, err := x.CreateMetadataIndex(p, typ); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv := frontServer(t, vectorizeWorker, map[string]any{"VEC": vectorize.NewBinding(store, "vec"), "NONE": vectorize.NewBinding(store, "none")})
 	e := func(name, msg string) string {
@@ -87,12 +96,13 @@ func TestVectorizeFromJS(t *testing.T) {
 		{"queryBool", `{"ok":{"genre":"drama","title":"A"}}`},
 		{"queryIndexed", `{"ok":{"genre":"drama"}}`},
 		{"queryNamespace", `{"ok":[["b","ns1"]]}`},
-		{"queryFilter", `{"ok":[["b"],["a","c"]]}`},
+		{"queryFilter", `{"ok":[["b"],["a","d","e","c"]]}`},
+		{"queryRange", `{"ok":[["d"],["e"],["e"],["d"],["a"]]}`},
 		{"queryById", `{"ok":[["c",1]]}`},
 		{"upsert", `{"ok":[{"id":"a","values":[0,0,1]},{"id":"b","namespace":"ns1","values":[0.8999999761581421,0.10000000149011612,0],"metadata":{"genre":"comedy"}}]}`},
 		{"insertExisting", `{"ok":[0.8999999761581421,0.10000000149011612,0]}`},
 		{"remove", `{"ok":["string",[]]}`},
-		{"describe", `{"ok":[3,2,"string","string"]}`},
+		{"describe", `{"ok":[3,4,"string","string"]}`},
 		{"wrongDims", e("Error", "VECTOR_QUERY_ERROR (code = 40006): invalid query vector, expected 3 dimensions, and got 2 dimensions")},
 		{"wrongDimsInsert", e("Error", `VECTOR_UPSERT_ERROR (code = 40012): invalid vector for id="x", expected 3 dimensions, and got 4 dimensions`)},
 		{"topK", e("Error", "VECTOR_QUERY_ERROR (code = 40025): max top K is 100, but got 101")},
