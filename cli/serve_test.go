@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moltworker/molt/internal/testutil"
+)
+
+// molt serve, molt admin token create, molt deploy and molt versions list work together over
+// loopback, and serve stops cleanly when its context ends (SIGTERM).
+func TestServeDeploy(t *testing.T) {
+	pub, adm := freePort(t), freePort(t)
+	dir := testutil.WriteFiles(t, map[string]string{"p.toml": fmt.Sprintf(
+		"data_dir = \"data\"\ndomain = \"w.test\"\n[listen]\npublic = \"127.0.0.1:%d\"\nadmin = \"127.0.0.1:%d\"\n[tenants.acme]\n", pub, adm)})
+	cfg := filepath.Join(dir, "p.toml")
+	cli := func(args ...string) (string, string, int) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut)
+		return out.String(), errOut.String(), code
+	}
+	if _, errOut, code := cli("admin", "token", "create", "-c", cfg, "--tenant", "nobody"); code == 0 || !strings.Contains(errOut, "not in") {
+		t.Errorf("token for an unknown tenant: exit %d, %q", code, errOut)
+	}
+	token, errOut, code := cli("admin", "token", "create", "-c", cfg, "--tenant", "acme")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	token = strings.TrimSpace(token)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve", "-c", cfg}, io.Discard, io.Discard) }()
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited %d", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	to := fmt.Sprintf("http://127.0.0.1:%d", adm)
+	var out string
+	for i := 0; ; i++ {
+		out, errOut, code = cli("deploy", "../examples/hello", "--to", to, "--token", token)
+		if code == 0 || i == 50 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // serve may still be starting
+	}
+	if code != 0 || !strings.Contains(out, "Version ID: ") || !strings.Contains(out, fmt.Sprintf("http://hello.w.test:%d/", pub)) {
+		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
+	}
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/", pub), nil)
+	req.Host = "hello.w.test"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(body) != "Hello World!" {
+		t.Errorf("hello.w.test = %d %q", res.StatusCode, body)
+	}
+	if out, errOut, code := cli("versions", "list", "--name", "hello", "--to", to, "--token", token); code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "yes") {
+		t.Errorf("versions list: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := cli("delete", "--name", "hello", "--to", to, "--token", "molt_wrong"); code == 0 || !strings.Contains(errOut, "HTTP 401") {
+		t.Errorf("delete with a wrong token: exit %d, %q", code, errOut)
+	}
+}
