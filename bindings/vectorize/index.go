@@ -30,6 +30,7 @@ type Index struct {
 
 	nsIDs   map[string]uint32 // namespace → id; 0 is "no namespace"
 	nsNames []string
+	nsLive  map[uint32]int // live vectors per namespace id
 
 	g     *graph
 	dirty bool   // changed since the last graph snapshot
@@ -67,7 +68,7 @@ func (x *Index) Len() int {
 
 func newIndex(s *Store, st indexState) *Index {
 	return &Index{store: s, name: st.Name, state: st, dims: st.Dimensions, byID: map[string]int32{},
-		nsIDs: map[string]uint32{}, nsNames: []string{""}, g: newGraph(s.opts.graph())}
+		nsIDs: map[string]uint32{}, nsNames: []string{""}, nsLive: map[uint32]int{}, g: newGraph(s.opts.graph())}
 }
 
 func (x *Index) nsID(ns string) uint32 {
@@ -156,6 +157,7 @@ func (x *Index) place(s int32, v *Vector, seq uint64, indexed []indexedValue) {
 	x.setNorms(s)
 	x.slots[s] = slot{id: v.ID, seq: seq, ns: x.nsID(v.Namespace), live: true, meta: v.Metadata, indexed: indexed}
 	x.byID[v.ID] = s
+	x.nsLive[x.slots[s].ns]++
 	x.live++
 }
 
@@ -169,6 +171,7 @@ func (x *Index) setNorms(s int32) {
 // remove turns slot s into a deleted waypoint; x.mu is held for writing.
 func (x *Index) remove(s int32) {
 	delete(x.byID, x.slots[s].id)
+	x.nsLive[x.slots[s].ns]--
 	x.slots[s] = slot{}
 	x.free = append(x.free, s)
 	x.live--
@@ -212,6 +215,13 @@ func (x *Index) search(q []float32, k int, ns string, f filter) []candidate {
 		}
 		return best(x.g.search(dist, max(efSearch, k), keep), k)
 	}
+	exactMax := max(opts.exactBelow(), opts.exactFiltered(x.dims))
+	if len(f) == 0 && !useExact && x.nsLive[nsID] > exactMax {
+		// A large namespace alone: no pass over every slot to list its members.
+		ef := max(efSearch, k)
+		ef = min(int(float64(ef)*float64(x.live)/float64(x.nsLive[nsID]))+1, 4*ef, x.live)
+		return best(x.g.search(dist, ef, func(s int32) bool { return x.slots[s].live && x.slots[s].ns == nsID }), k)
+	}
 	allowed := make([]int32, 0, 1024)
 	for s := range x.slots {
 		sl := &x.slots[s]
@@ -222,7 +232,7 @@ func (x *Index) search(q []float32, k int, ns string, f filter) []candidate {
 	if len(allowed) == 0 {
 		return nil
 	}
-	if useExact || len(allowed) <= max(opts.exactBelow(), opts.exactFiltered(x.dims)) {
+	if useExact || len(allowed) <= exactMax {
 		return x.exact(dist, k, allowed)
 	}
 	pass := make([]bool, len(x.slots))

@@ -158,7 +158,7 @@ func TestFilteredRecall(t *testing.T) {
 	for i := 0; i < len(vecs); i += MaxBatch {
 		var batch []Vector
 		for j := i; j < i+MaxBatch; j++ {
-			batch = append(batch, Vector{ID: fmt.Sprint(j), Values: vecs[j], Metadata: json.RawMessage(fmt.Sprintf(`{"bucket":%d}`, j%100))})
+			batch = append(batch, Vector{ID: fmt.Sprint(j), Namespace: []string{"even", "odd"}[j%2], Values: vecs[j], Metadata: json.RawMessage(fmt.Sprintf(`{"bucket":%d}`, j%100))})
 		}
 		if _, err := b.Upsert(batch); err != nil {
 			t.Fatal(err)
@@ -192,6 +192,32 @@ func TestFilteredRecall(t *testing.T) {
 		if r := total / float64(len(queries)); r < 0.95 {
 			t.Errorf("filter passing %d%%: recall@10 %.3f", pct, r)
 		}
+	}
+	// A namespace holding half the vectors goes to the graph without listing its members.
+	total := 0.0
+	for _, q := range queries {
+		x.mu.RLock()
+		var odd []int32
+		for sl := range x.slots {
+			if x.slots[sl].live && x.nsNames[x.slots[sl].ns] == "odd" {
+				odd = append(odd, int32(sl))
+			}
+		}
+		exact := x.exact(x.distTo(q, invNorm(q)), 10, odd)
+		got := x.search(q, 10, "odd", nil)
+		x.mu.RUnlock()
+		hit := 0
+		for _, c := range got {
+			for _, e := range exact {
+				if c.s == e.s {
+					hit++
+				}
+			}
+		}
+		total += float64(hit) / float64(len(exact))
+	}
+	if r := total / float64(len(queries)); r < 0.95 {
+		t.Errorf("namespace with half the vectors: recall@10 %.3f", r)
 	}
 }
 

@@ -251,6 +251,7 @@ func (s *Store) load(name string) (*Index, error) {
 				x.setNorms(ss.slot)
 				x.slots[ss.slot] = slot{id: vec.ID, seq: r.seq, ns: x.nsID(vec.Namespace), live: true, meta: vec.Metadata, indexed: indexed}
 				x.byID[vec.ID] = ss.slot
+				x.nsLive[x.slots[ss.slot].ns]++
 				x.live++
 				filled[ss.slot] = true
 				return nil
