@@ -3,6 +3,7 @@
 // the byte counts, so that the time of a request is the time of the operation.
 //   /gzip?mib=N   through CompressionStream("gzip")
 //   /pass?mib=N   through a TransformStream with no transformer (pass-through)
+//   /digest?mib=N crypto.subtle.digest("SHA-256") of a 1 MiB buffer, N times
 //   /noop         nothing, to measure what a request costs by itself
 
 const CHUNK = 64 << 10;
@@ -54,6 +55,14 @@ export default {
       }
       case "/pass": {
         const out = await drain(source(mib, text()).pipeThrough(new TransformStream()));
+        return Response.json({ in: mib << 20, out });
+      }
+      case "/digest": {
+        // Random bytes, filled natively in both runtimes, so that the time is the digest's.
+        const buf = new Uint8Array(1 << 20);
+        for (let off = 0; off < buf.length; off += CHUNK) crypto.getRandomValues(buf.subarray(off, off + CHUNK));
+        let out = 0;
+        for (let i = 0; i < mib; i++) out += (await crypto.subtle.digest("SHA-256", buf)).byteLength;
         return Response.json({ in: mib << 20, out });
       }
       case "/noop":

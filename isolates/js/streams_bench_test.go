@@ -40,7 +40,7 @@ func BenchmarkStreams(b *testing.B) {
 		b.Fatal(err)
 	}
 	const mib = 16
-	for _, op := range []string{"gzip", "pass"} {
+	for _, op := range []string{"gzip", "pass", "digest"} {
 		b.Run(op, func(b *testing.B) {
 			path := "/" + op + "?mib=16"
 			r := httptest.NewRequest("GET", path, nil)
