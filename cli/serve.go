@@ -80,9 +80,25 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg *platform.Config, log
 	}
 	front := &http.Server{Handler: p, MaxHeaderBytes: runtime.MaxHeaderBytes, ReadHeaderTimeout: 30 * time.Second}
 	api := &http.Server{Handler: p.Admin(), ReadHeaderTimeout: 30 * time.Second}
-	errs := make(chan error, 2)
+	servers := []*http.Server{api, front}
+	errs := make(chan error, 3)
 	go func() { errs <- front.Serve(public) }()
 	go func() { errs <- api.Serve(admin) }()
+	if cfg.Listen.Metrics != "" {
+		ln, err := net.Listen("tcp", cfg.Listen.Metrics)
+		if err != nil {
+			public.Close()
+			admin.Close()
+			p.Close()
+			return fmt.Errorf("listen on %s (listen.metrics): %w", cfg.Listen.Metrics, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", p.Metrics())
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+		servers = append(servers, srv)
+		go func() { errs <- srv.Serve(ln) }()
+		fmt.Fprintf(cmd.ErrOrStderr(), "⎔ Metrics on http://%s/metrics\n", ln.Addr())
+	}
 	out := cmd.ErrOrStderr()
 	fmt.Fprintf(out, "⎔ Workers on http://%s (hosts *.%s)\n⎔ Admin API on http://%s\n", public.Addr(), cfg.Domain, admin.Addr())
 	select {
@@ -92,8 +108,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg *platform.Config, log
 	// Requests in flight finish before the workers let go of their state.
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	api.Shutdown(shutdown)
-	front.Shutdown(shutdown)
+	for _, srv := range servers {
+		srv.Shutdown(shutdown)
+	}
 	p.Close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

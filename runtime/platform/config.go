@@ -25,6 +25,7 @@ import (
 //	[listen]
 //	public = ":8080"             # the workers' front
 //	admin  = "127.0.0.1:8081"    # the admin API
+//	metrics = "127.0.0.1:9090"   # optional: Prometheus metrics at /metrics
 //
 //	[plans.free]
 //	cpu_ms = 50                  # per request; a worker's limits.cpu_ms may lower it, never raise it
@@ -53,6 +54,9 @@ type Listen struct {
 	Public string `toml:"public"`
 	// Admin is the address of the admin API.
 	Admin string `toml:"admin"`
+	// Metrics, when set, is the address of the Prometheus metrics (GET /metrics). They name
+	// every tenant's workers: keep it for the operator.
+	Metrics string `toml:"metrics"`
 }
 
 // Plan has the limits of the workers of the tenants on it.
@@ -108,6 +112,11 @@ func LoadConfig(path string) (*Config, error) {
 	for what, addr := range map[string]string{"listen.public": cfg.Listen.Public, "listen.admin": cfg.Listen.Admin} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			errs = append(errs, fmt.Errorf("%s %q: want host:port: %v", what, addr, err))
+		}
+	}
+	if cfg.Listen.Metrics != "" {
+		if _, _, err := net.SplitHostPort(cfg.Listen.Metrics); err != nil {
+			errs = append(errs, fmt.Errorf("listen.metrics %q: want host:port: %v", cfg.Listen.Metrics, err))
 		}
 	}
 	for name, p := range cfg.Plans {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/moltworker/molt/isolates/js"
 	"github.com/moltworker/molt/runtime"
@@ -33,9 +34,10 @@ func fail(status int, format string, args ...any) error {
 
 // Platform holds the deployed workers of every tenant and routes requests to them.
 type Platform struct {
-	cfg    *Config
-	log    *slog.Logger
-	tokens *tokens
+	cfg     *Config
+	log     *slog.Logger
+	tokens  *tokens
+	metrics *metrics
 
 	// mu serializes changes: deploys' commits, rollbacks, deletes.
 	mu      sync.Mutex
@@ -72,7 +74,7 @@ func Open(cfg *Config, log *slog.Logger) (*Platform, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "tenants"), 0o755); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	p := &Platform{cfg: cfg, log: log, tokens: &tokens{path: tokensPath(cfg.DataDir)}, workers: map[string]*deployed{}}
+	p := &Platform{cfg: cfg, log: log, tokens: &tokens{path: tokensPath(cfg.DataDir)}, metrics: newMetrics(), workers: map[string]*deployed{}}
 	tenants, err := os.ReadDir(filepath.Join(cfg.DataDir, "tenants"))
 	if err != nil {
 		return nil, err
@@ -201,7 +203,8 @@ func (p *Platform) owned(tenant, name string) (*deployed, error) {
 // Deploy stores b as a new version of the tenant's worker and makes it serve new requests at
 // once; requests in flight finish on the version they started on. Nothing changes when the
 // bundle does not build, its configuration is wrong or its routes are not the tenant's.
-func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (Version, error) {
+func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (v Version, err error) {
+	defer func() { p.metrics.deploy(tenant, worker, err) }()
 	if !nameRE.MatchString(worker) {
 		return Version{}, fail(http.StatusBadRequest, "worker name %q: use lowercase letters, digits and dashes (it becomes a hostname)", worker)
 	}
@@ -209,19 +212,19 @@ func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (Version, er
 		return Version{}, fail(http.StatusBadRequest, "script name %q must be a bare file name", b.Name)
 	}
 	p.mu.Lock()
-	_, err := p.owned(tenant, worker)
+	_, err = p.owned(tenant, worker)
 	p.mu.Unlock()
 	if err != nil {
 		return Version{}, err
 	}
 	raw := make(map[string]any, len(b.Config)+1)
-	for k, v := range b.Config {
-		raw[k] = v
+	for k, val := range b.Config {
+		raw[k] = val
 	}
 	raw["name"] = worker
 	upload := *b
 	upload.Config = raw
-	v := Version{ID: newID(), Worker: worker, Tenant: tenant, Script: b.Name, ServiceWorker: b.ServiceWorker, CreatedOn: timeNow()}
+	v = Version{ID: newID(), Worker: worker, Tenant: tenant, Script: b.Name, ServiceWorker: b.ServiceWorker, CreatedOn: timeNow()}
 	staging := filepath.Join(p.workerDir(tenant, worker), ".staging-"+v.ID)
 	defer os.RemoveAll(staging)
 	if err := writeVersion(staging, v, &upload); err != nil {
@@ -433,6 +436,18 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		host = h
 	}
 	host = strings.TrimSuffix(host, ".")
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	tenant, worker := "", ""
+	defer func() {
+		// Deferred so that a response cut short (the handler panics to abort it) is counted.
+		status := sw.status
+		if status == 0 {
+			status = 499
+		}
+		p.metrics.request(tenant, worker, status, time.Since(start))
+	}()
+	w = sw
 	// A version being retired refuses new readers; the front then sees the one replacing it.
 	for range 100 {
 		fs := p.front.Load()
@@ -444,6 +459,7 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if l.mu.TryRLock() {
 			defer l.mu.RUnlock()
+			tenant, worker = l.version.Tenant, name
 			l.host.ServeHTTP(w, r)
 			return
 		}

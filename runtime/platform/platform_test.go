@@ -302,6 +302,30 @@ func TestPlatform(t *testing.T) {
 		}
 	})
 
+	t.Run("metrics", func(t *testing.T) {
+		srv := httptest.NewServer(u.p.Metrics())
+		defer srv.Close()
+		res, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		text := string(b)
+		for _, want := range []string{
+			`molt_requests_total{tenant="acme",worker="hello",status="200"} 3`,
+			`molt_requests_total{tenant="",worker="",status="404"} 3`,
+			`molt_deploys_total{tenant="acme",worker="live",result="refused"} 1`,
+			`molt_deploys_total{tenant="globex",worker="hello",result="refused"} 1`,
+			`molt_request_duration_seconds_count{tenant="acme",worker="live"} `,
+			"molt_workers 5\n", // hello, router, store-a, store-g, live
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("metrics lack %q:\n%s", want, text)
+			}
+		}
+	})
+
 	t.Run("delete and restart", func(t *testing.T) {
 		if err := acme.Delete(ctx, "hello"); err != nil {
 			t.Fatal(err)
