@@ -144,6 +144,7 @@ func (e *Engine) Compile(bin []byte) (*Module, error) {
 			break
 		}
 	}
+	code = coalesceData(code)
 	c, err := e.rt.CompileModule(context.Background(), code)
 	if err != nil {
 		return nil, &CompileError{Err: err}

@@ -150,13 +150,7 @@ func addTableAccessors(bin []byte) ([]byte, error) {
 	secs = appendToVector(secs, 3, funcs)
 	secs = appendToVector(secs, 7, exports)
 	secs = appendToVector(secs, 10, codes)
-	out := append([]byte(nil), bin[:8]...)
-	for _, s := range secs {
-		out = append(out, s.id)
-		out = append(out, uleb(uint64(len(s.body)))...)
-		out = append(out, s.body...)
-	}
-	return out, nil
+	return joinSections(bin[:8], secs), nil
 }
 
 // splitSections cuts a module binary (already checked by readInterface) into its sections.
