@@ -47,6 +47,7 @@ type Rollback struct {
 //	GET    /v1/workers/{name}/versions     the worker's versions, oldest first
 //	POST   /v1/workers/{name}/rollback     body Rollback; the Version now active
 //	DELETE /v1/workers/{name}              stop serving the worker and drop its versions
+//	GET    /v1/workers/{name}/tail         the worker's events (TailEvent) as NDJSON, live
 //
 // Errors are {"error": "..."} with 400 (bad upload), 401 (no or unknown token), 403 (another
 // tenant's worker or domain), 404, 409 (route taken, nothing to roll back to).
@@ -87,6 +88,9 @@ func (p *Platform) Admin() http.Handler {
 		name := r.PathValue("name")
 		return map[string]string{"deleted": name}, http.StatusOK, p.Delete(tenant, name)
 	}))
+	mux.HandleFunc("GET /v1/workers/{name}/tail", p.auth(func(tenant string, w http.ResponseWriter, r *http.Request) (any, int, error) {
+		return p.serveTail(tenant, r.PathValue("name"), w, r)
+	}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no admin API call %s %s", r.Method, r.URL.Path)})
 	})
@@ -116,6 +120,9 @@ func (p *Platform) auth(f adminFunc) http.HandlerFunc {
 			return
 		}
 		out, status, err := f(tenant, w, r)
+		if out == nil && status == 0 && err == nil {
+			return // f streamed its answer itself
+		}
 		if err != nil {
 			var pe *Error
 			if errors.As(err, &pe) {

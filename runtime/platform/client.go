@@ -56,6 +56,55 @@ func (c *Client) Delete(ctx context.Context, worker string) error {
 	return c.call(ctx, http.MethodDelete, "/v1/workers/"+url.PathEscape(worker), nil, nil)
 }
 
+// Tail streams worker's events to f until ctx ends, f returns an error, or the server ends
+// the stream.
+func (c *Client) Tail(ctx context.Context, worker string, f func(TailEvent) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.URL, "/")+"/v1/workers/"+url.PathEscape(worker)+"/tail", nil)
+	if err != nil {
+		return fmt.Errorf("admin API URL %q: %w", c.URL, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	res, err := c.client().Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 300 {
+		return apiError(res)
+	}
+	dec := json.NewDecoder(res.Body)
+	for {
+		var ev TailEvent
+		if err := dec.Decode(&ev); err != nil {
+			if err == io.EOF || ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("tail %s: %w", worker, err)
+		}
+		if err := f(ev); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *Client) client() *http.Client {
+	if c.HTTP == nil {
+		return http.DefaultClient
+	}
+	return c.HTTP
+}
+
+func apiError(res *http.Response) error {
+	text, _ := io.ReadAll(res.Body)
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(text, &e) != nil || e.Error == "" {
+		e.Error = strings.TrimSpace(string(text))
+	}
+	return &APIError{Status: res.StatusCode, Message: e.Error}
+}
+
 // APIError is an admin API call answered with an error status.
 type APIError struct {
 	Status  int
@@ -81,27 +130,17 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
+	res, err := c.client().Do(req)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
+	if res.StatusCode >= 300 {
+		return apiError(res)
+	}
 	text, err := io.ReadAll(res.Body)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if res.StatusCode >= 300 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(text, &e) != nil || e.Error == "" {
-			e.Error = strings.TrimSpace(string(text))
-		}
-		return &APIError{Status: res.StatusCode, Message: e.Error}
 	}
 	if out == nil {
 		return nil

@@ -38,6 +38,7 @@ type Platform struct {
 	log     *slog.Logger
 	tokens  *tokens
 	metrics *metrics
+	tails   tails
 
 	// mu serializes changes: deploys' commits, rollbacks, deletes.
 	mu      sync.Mutex
@@ -130,8 +131,10 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	id := filepath.Base(dir) // the version's id, or its staging name while it is checked
 	console := js.ConsoleFunc(func(level js.Level, text string) {
 		p.log.Info(text, "worker", worker, "console", level)
+		p.tails.publish(TailEvent{Time: time.Now(), Worker: worker, Version: strings.TrimPrefix(id, ".staging-"), Kind: "console", Level: string(level), Message: text})
 	})
 	w, err := runtime.FromBundle(cfg, b, runtime.Options{
 		Console:   console,
@@ -143,7 +146,7 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		return nil, nil, fail(http.StatusBadRequest, "%w", err)
 	}
 	v.Warnings = w.Warnings
-	host := runtime.NewHost(p.log.With("worker", worker, "version", v.ID))
+	host := runtime.NewHost(slog.New(&tailHandler{next: p.log.Handler(), tails: &p.tails, worker: worker, version: v.ID}).With("worker", worker, "version", v.ID))
 	host.Swap(w)
 	return &live{version: v, worker: w, host: host}, routes, nil
 }
@@ -416,8 +419,13 @@ func (p *Platform) urls(routes []route) []string {
 	return out
 }
 
+// CloseTails ends the tail streams; molt serve calls it when it starts shutting down, so that
+// the admin server does not wait for them.
+func (p *Platform) CloseTails() { p.tails.close() }
+
 // Close stops serving every worker, letting their requests in flight finish.
 func (p *Platform) Close() {
+	p.tails.close()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for name, d := range p.workers {

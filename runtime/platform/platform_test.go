@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/runtime"
@@ -299,6 +300,70 @@ func TestPlatform(t *testing.T) {
 		}
 		if _, body := u.get(t, "live.workers.test", "/"); body != "v2" {
 			t.Errorf("after rollback to v2: %q", body)
+		}
+	})
+
+	t.Run("tail", func(t *testing.T) {
+		dir := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"chatty\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
+			"index.js": `export default { fetch(request) {
+  console.log("handling", new URL(request.url).pathname);
+  if (request.url.endsWith("/throw")) throw new Error("boom");
+  return new Response("ok");
+} };`,
+		})
+		v, err := acme.Deploy(ctx, "chatty", bundleOf(t, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := globex.Tail(ctx, "chatty", func(TailEvent) error { return nil }); status(err) != 403 {
+			t.Errorf("tail of another tenant's worker: %v, want HTTP 403", err)
+		}
+		tctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		events := make(chan TailEvent, 16)
+		done := make(chan error, 1)
+		go func() {
+			done <- acme.Tail(tctx, "chatty", func(ev TailEvent) error { events <- ev; return nil })
+		}()
+		// The stream is open once the server has subscribed; until then requests go untold.
+		var got []TailEvent
+		deadline := time.After(10 * time.Second)
+		for len(got) < 3 {
+			u.get(t, "chatty.workers.test", "/throw")
+			select {
+			case ev := <-events:
+				got = append(got, ev)
+				for len(events) > 0 {
+					got = append(got, <-events)
+				}
+			case <-time.After(50 * time.Millisecond):
+			case <-deadline:
+				t.Fatalf("tail got %+v", got)
+			}
+		}
+		kinds := map[string]TailEvent{}
+		for _, ev := range got {
+			if ev.Worker != "chatty" || ev.Version != v.ID {
+				t.Errorf("event of %s %s, want chatty %s", ev.Worker, ev.Version, v.ID)
+			}
+			kinds[ev.Kind] = ev
+		}
+		if ev := kinds["console"]; ev.Message != "handling /throw" || ev.Level != "log" {
+			t.Errorf("console event = %+v", ev)
+		}
+		if ev := kinds["request"]; ev.Message != "GET /throw 500" || ev.Attrs["cpu_ms"] == nil {
+			t.Errorf("request event = %+v", ev)
+		}
+		if ev := kinds["log"]; ev.Level != "error" || !strings.Contains(fmt.Sprint(ev.Attrs["error"]), "boom") {
+			t.Errorf("exception event = %+v", ev)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("tail ended with %v", err)
+		}
+		if err := acme.Delete(ctx, "chatty"); err != nil {
+			t.Fatal(err)
 		}
 	})
 
