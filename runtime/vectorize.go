@@ -2,14 +2,9 @@ package runtime
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
-	"sync"
-	"time"
 
 	"github.com/moltworker/molt/bindings/vectorize"
 	"github.com/moltworker/molt/runtime/config"
@@ -27,23 +22,17 @@ func VectorizeSocket(stateDir string) string {
 	return filepath.Join(stateDir, "vectorize", "vectorize.sock")
 }
 
-// vectorizeStores shares one open store per file, as kvStores does: a reload builds the new
-// version while the old one serves, and the indexes loaded in memory should survive it.
-var vectorizeStores = struct {
-	sync.Mutex
-	m map[string]*sharedVectorize
-}{m: map[string]*sharedVectorize{}}
-
-type sharedVectorize struct {
-	store *vectorize.Store
-	refs  int
-	// unserve stops serving the store on its socket; nil when it is not served.
-	unserve func()
+// vectorizeStores holds the Vectorize stores this process has open; the last release writes
+// the graphs and closes the file.
+var vectorizeStores = &stateStores[*vectorize.Store]{
+	what:  "vectorize",
+	open:  func(path string) (*vectorize.Store, error) { return vectorize.Open(path, vectorize.Options{}) },
+	close: (*vectorize.Store).Close,
+	serve: func(s *vectorize.Store) http.Handler { return vectorize.Handler(vectorize.Local(s)) },
 }
 
 // OpenVectorize opens the Vectorize store of a state directory, or shares the one this process
-// has open. The caller must call release once done with it; the last release writes the
-// graphs and closes the file.
+// has open. The caller must call release once done with it.
 func OpenVectorize(stateDir string) (store *vectorize.Store, release func(), err error) {
 	return openVectorize(stateDir, false)
 }
@@ -52,11 +41,9 @@ func OpenVectorize(stateDir string) (store *vectorize.Store, release func(), err
 // serves it (a running molt dev), the client reaches that process instead.
 func OpenVectorizeClient(stateDir string) (vectorize.Client, func(), error) {
 	s, release, err := openVectorize(stateDir, false)
-	if errors.Is(err, vectorize.ErrLocked) {
-		if _, serr := os.Stat(VectorizeSocket(stateDir)); serr == nil {
-			r := vectorize.DialRemote(VectorizeSocket(stateDir))
-			return r, r.Close, nil
-		}
+	if errors.Is(err, vectorize.ErrLocked) && served(VectorizeSocket(stateDir)) {
+		r := vectorize.DialRemote(VectorizeSocket(stateDir))
+		return r, r.Close, nil
 	}
 	if err != nil {
 		return nil, nil, err
@@ -67,58 +54,7 @@ func OpenVectorizeClient(stateDir string) (vectorize.Client, func(), error) {
 // openVectorize is OpenVectorize; with serve set, the process also serves the store on
 // VectorizeSocket for as long as it holds it open.
 func openVectorize(stateDir string, serve bool) (*vectorize.Store, func(), error) {
-	path := VectorizePath(stateDir)
-	vectorizeStores.Lock()
-	defer vectorizeStores.Unlock()
-	s := vectorizeStores.m[path]
-	if s == nil {
-		vs, err := vectorize.Open(path, vectorize.Options{})
-		if err != nil {
-			return nil, nil, err
-		}
-		s = &sharedVectorize{store: vs}
-		vectorizeStores.m[path] = s
-	}
-	if serve && s.unserve == nil {
-		unserve, err := serveVectorize(s.store, VectorizeSocket(stateDir))
-		if err != nil {
-			slog.Warn("molt vectorize will not reach this process's indexes while it runs", "error", err)
-		}
-		s.unserve = unserve
-	}
-	s.refs++
-	var once sync.Once
-	return s.store, func() {
-		once.Do(func() {
-			vectorizeStores.Lock()
-			defer vectorizeStores.Unlock()
-			if s.refs--; s.refs == 0 {
-				delete(vectorizeStores.m, path)
-				if s.unserve != nil {
-					s.unserve()
-				}
-				if err := s.store.Close(); err != nil {
-					slog.Error("vectorize: closing the store failed", "path", path, "error", err)
-				}
-			}
-		})
-	}, nil
-}
-
-// serveVectorize serves store on a Unix socket at path, replacing a socket left by a process
-// that died (it held the file lock this process now has, so it is gone).
-func serveVectorize(store *vectorize.Store, path string) (stop func(), err error) {
-	os.Remove(path)
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("vectorize: serve %s: %w", path, err)
-	}
-	srv := &http.Server{Handler: vectorize.Handler(vectorize.Local(store)), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	return func() {
-		srv.Close()
-		os.Remove(path)
-	}, nil
+	return vectorizeStores.acquire(VectorizePath(stateDir), VectorizeSocket(stateDir), serve)
 }
 
 // vectorizeBindings adds the configuration's Vectorize indexes to env. An index that does not

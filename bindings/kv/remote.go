@@ -1,20 +1,15 @@
 package kv
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
+
+	"github.com/moltworker/molt/internal/unixrpc"
 )
 
-// The remote protocol lets a second process use a store that another one holds open: bbolt
-// admits one opener per file, so while molt dev runs, molt kv reaches the same data through
-// the running process instead of the file. It is one POST of a JSON request per Store call on
-// a Unix socket in the state directory, which only local users with access to that directory
-// can reach.
+// The remote protocol (package internal/unixrpc) lets molt kv use a store that a running
+// molt dev holds open.
 
 // remoteRequest is one Store call.
 type remoteRequest struct {
@@ -40,12 +35,7 @@ type remoteResponse struct {
 
 // Handler serves s to RemoteStore clients.
 func Handler(s Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req remoteRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, "kv: malformed remote request: "+err.Error(), http.StatusBadRequest)
-			return
-		}
+	return unixrpc.Handler("kv", func(req *remoteRequest) any {
 		var res remoteResponse
 		var err error
 		switch req.Op {
@@ -65,43 +55,21 @@ func Handler(s Store) http.Handler {
 		if err != nil {
 			res.Error = err.Error()
 		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(&res)
+		return &res
 	})
 }
 
 // RemoteStore is a Store that another process serves with Handler on a Unix socket.
-type RemoteStore struct {
-	socket string
-	client *http.Client
-}
+type RemoteStore struct{ c *unixrpc.Client }
 
 // DialRemote returns a store that calls the process serving the Unix socket at path. It does
 // not connect until the first call.
-func DialRemote(path string) *RemoteStore {
-	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", path)
-	}}
-	return &RemoteStore{socket: path, client: &http.Client{Transport: tr}}
-}
+func DialRemote(path string) *RemoteStore { return &RemoteStore{c: unixrpc.Dial("kv", path)} }
 
 func (r *RemoteStore) call(req remoteRequest) (remoteResponse, error) {
 	var res remoteResponse
-	body, err := json.Marshal(&req)
-	if err != nil {
+	if err := r.c.Call(&req, &res); err != nil {
 		return res, err
-	}
-	resp, err := r.client.Post("http://molt/kv", "application/json", bytes.NewReader(body))
-	if err != nil {
-		return res, fmt.Errorf("kv: reaching the molt process that holds the store (%s): %w", r.socket, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return res, fmt.Errorf("kv: the molt process that holds the store answered %s", resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return res, fmt.Errorf("kv: reading the remote store's answer: %w", err)
 	}
 	if res.Error != "" {
 		return res, errors.New(res.Error)
@@ -141,6 +109,6 @@ func (r *RemoteStore) Namespaces() ([]string, error) {
 
 // Close implements Store: it drops idle connections; the serving process keeps the store.
 func (r *RemoteStore) Close() error {
-	r.client.CloseIdleConnections()
+	r.c.Close()
 	return nil
 }

@@ -1,13 +1,12 @@
 package vectorize
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
+
+	"github.com/moltworker/molt/internal/unixrpc"
 )
 
 // Client is what molt vectorize does to indexes, by name. Local runs it on a Store this process
@@ -133,12 +132,7 @@ type remoteResponse struct {
 
 // Handler serves c to Remote clients.
 func Handler(c Client) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req remoteRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, "vectorize: malformed remote request: "+err.Error(), http.StatusBadRequest)
-			return
-		}
+	return unixrpc.Handler("vectorize", func(req *remoteRequest) any {
 		var res remoteResponse
 		var err error
 		switch req.Op {
@@ -181,46 +175,24 @@ func Handler(c Client) http.Handler {
 				res.ErrOp, res.ErrCode, res.ErrText = ve.Op, ve.Code, ve.Text
 			}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(&res)
+		return &res
 	})
 }
 
 // Remote is a Client that another process serves with Handler on a Unix socket.
-type Remote struct {
-	socket string
-	client *http.Client
-}
+type Remote struct{ c *unixrpc.Client }
 
 // DialRemote returns a client of the process serving the Unix socket at path. It does not
 // connect until the first call.
-func DialRemote(path string) *Remote {
-	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", path)
-	}}
-	return &Remote{socket: path, client: &http.Client{Transport: tr}}
-}
+func DialRemote(path string) *Remote { return &Remote{c: unixrpc.Dial("vectorize", path)} }
 
 // Close releases idle connections.
-func (r *Remote) Close() { r.client.CloseIdleConnections() }
+func (r *Remote) Close() { r.c.Close() }
 
 func (r *Remote) call(req remoteRequest) (remoteResponse, error) {
 	var res remoteResponse
-	body, err := json.Marshal(&req)
-	if err != nil {
+	if err := r.c.Call(&req, &res); err != nil {
 		return res, err
-	}
-	resp, err := r.client.Post("http://molt/vectorize", "application/json", bytes.NewReader(body))
-	if err != nil {
-		return res, fmt.Errorf("vectorize: reaching the molt process that holds the store (%s): %w", r.socket, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return res, fmt.Errorf("vectorize: the molt process that holds the store answered %s", resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return res, fmt.Errorf("vectorize: reading the remote store's answer: %w", err)
 	}
 	switch {
 	case res.NotFound != "":
