@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -210,6 +211,70 @@ func deleteCommand() *cobra.Command {
 	}
 	r.flags(cmd)
 	return cmd
+}
+
+func tailCommand() *cobra.Command {
+	var (
+		r      remote
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "tail [DIR]",
+		Short: "Stream a deployed worker's requests, console output and errors",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "pretty" && format != "json" {
+				return fmt.Errorf("--format %q: want pretty or json", format)
+			}
+			c, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, err := r.worker(dirArg(args))
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(cmd.ErrOrStderr(), "Tailing %s (Ctrl-C to stop)\n", name)
+			enc := json.NewEncoder(out)
+			err = c.Tail(cmd.Context(), name, func(ev platform.TailEvent) error {
+				if format == "json" {
+					return enc.Encode(ev)
+				}
+				_, err := fmt.Fprintln(out, prettyEvent(ev))
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("tail %s: %w", name, err)
+			}
+			return nil
+		},
+	}
+	r.flags(cmd)
+	cmd.Flags().StringVar(&format, "format", "pretty", "pretty or json (one event per line)")
+	return cmd
+}
+
+// prettyEvent renders a tail event as molt dev prints the same thing.
+func prettyEvent(ev platform.TailEvent) string {
+	at := ev.Time.Local().Format("15:04:05.000")
+	switch ev.Kind {
+	case "request":
+		return fmt.Sprintf("%s %s (wall %v ms, cpu %v ms)", at, ev.Message, ev.Attrs["wall_ms"], ev.Attrs["cpu_ms"])
+	case "console":
+		switch ev.Level {
+		case "error":
+			return fmt.Sprintf("%s ✘ [ERROR] %s", at, ev.Message)
+		case "warn":
+			return fmt.Sprintf("%s ▲ [WARNING] %s", at, ev.Message)
+		}
+		return fmt.Sprintf("%s %s", at, ev.Message)
+	}
+	detail := ""
+	if e, ok := ev.Attrs["error"]; ok {
+		detail = fmt.Sprintf(": %v", e)
+	}
+	return fmt.Sprintf("%s [%s] %s%s", at, strings.ToUpper(ev.Level), ev.Message, detail)
 }
 
 func dirArg(args []string) string {

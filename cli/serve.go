@@ -80,6 +80,8 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg *platform.Config, log
 	}
 	front := &http.Server{Handler: p, MaxHeaderBytes: runtime.MaxHeaderBytes, ReadHeaderTimeout: 30 * time.Second}
 	api := &http.Server{Handler: p.Admin(), ReadHeaderTimeout: 30 * time.Second}
+	// Tail streams never end by themselves; Shutdown would wait for them.
+	api.RegisterOnShutdown(p.CloseTails)
 	servers := []*http.Server{api, front}
 	errs := make(chan error, 3)
 	go func() { errs <- front.Serve(public) }()

@@ -61,16 +61,38 @@ func TestServeDeploy(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Version ID: ") || !strings.Contains(out, fmt.Sprintf("http://hello.w.test:%d/", pub)) {
 		t.Fatalf("deploy: exit %d\n%s%s", code, out, errOut)
 	}
-	req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/", pub), nil)
-	req.Host = "hello.w.test"
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	hello := func() string {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/", pub), nil)
+		req.Host = "hello.w.test"
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return fmt.Sprint(res.StatusCode, " ", string(body))
 	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if string(body) != "Hello World!" {
-		t.Errorf("hello.w.test = %d %q", res.StatusCode, body)
+	if got := hello(); got != "200 Hello World!" {
+		t.Errorf("hello.w.test = %q", got)
+	}
+
+	// molt tail shows the requests that arrive while it runs, and stops with its context.
+	var tailOut testutil.SyncBuffer
+	tailCtx, stopTail := context.WithCancel(context.Background())
+	tailDone := make(chan int)
+	go func() {
+		tailDone <- run(tailCtx, []string{"tail", "--name", "hello", "--to", to, "--token", token, "--format", "json"}, &tailOut, io.Discard)
+	}()
+	for i := 0; !strings.Contains(tailOut.String(), `"message":"GET / 200"`); i++ {
+		if i == 200 {
+			t.Fatalf("tail printed %q", tailOut.String())
+		}
+		hello()
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopTail()
+	if code := <-tailDone; code != 0 {
+		t.Errorf("tail exited %d", code)
 	}
 	if out, errOut, code := cli("versions", "list", "--name", "hello", "--to", to, "--token", token); code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "yes") {
 		t.Errorf("versions list: exit %d\n%s%s", code, out, errOut)
