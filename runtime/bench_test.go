@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -14,7 +16,7 @@ import (
 // from the pool, runs the worker and logs its line. The client shares the machine's cores with
 // the server, as wrk does.
 func BenchmarkHostServe(b *testing.B) {
-	for _, ex := range []struct{ name, path string }{{"hello", "/"}, {"hono", "/json"}} {
+	for _, ex := range []struct{ name, path string }{{"hello", "/"}, {"hono", "/json"}, {"wasm-hello", "/"}} {
 		for _, par := range []struct {
 			name  string
 			conns int
@@ -48,6 +50,15 @@ func benchHost(b *testing.B, name string) string {
 	dir, err := filepath.Abs(filepath.Join("..", "examples", name))
 	if err != nil {
 		b.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "main.go")); err == nil {
+		// A Go Wasm worker, built as its Makefile does.
+		build := exec.Command("go", "build", "-o", "worker.wasm", ".")
+		build.Dir = dir
+		build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := build.CombinedOutput(); err != nil {
+			b.Fatalf("building examples/%s: %v\n%s", name, err, out)
+		}
 	}
 	w, err := Load(Project{Path: dir}, Options{})
 	if err != nil {
