@@ -303,6 +303,41 @@ func TestPlatform(t *testing.T) {
 		}
 	})
 
+	t.Run("durable objects keep their state across versions, in the tenant's directory", func(t *testing.T) {
+		b := bundleOf(t, "../../examples/do-counter")
+		if _, err := acme.Deploy(ctx, "counter", b); err != nil {
+			t.Fatal(err)
+		}
+		post := func() string {
+			req, _ := http.NewRequest("POST", u.front.URL+"/increment/a", nil)
+			req.Host = "counter.workers.test"
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			return string(body)
+		}
+		post()
+		if got := post(); got != `{"name":"a","value":2}` {
+			t.Fatalf("second increment = %s", got)
+		}
+		if _, err := acme.Deploy(ctx, "counter", b); err != nil {
+			t.Fatal(err)
+		}
+		if _, body := u.get(t, "counter.workers.test", "/get/a"); body != `{"name":"a","value":2}` {
+			t.Errorf("after a new version: %s", body)
+		}
+		matches, _ := filepath.Glob(filepath.Join(cfg.DataDir, "tenants", "acme", "state", "do", "counter-Counter", "*"))
+		if len(matches) == 0 {
+			t.Errorf("no Durable Object data under acme's state directory")
+		}
+		if err := acme.Delete(ctx, "counter"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("tail", func(t *testing.T) {
 		dir := testutil.WriteFiles(t, map[string]string{
 			"wrangler.toml": "name = \"chatty\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
