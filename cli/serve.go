@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -133,17 +134,57 @@ func adminCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t, err := platform.CreateToken(cfg, tenant)
+			t, info, err := platform.CreateToken(cfg, tenant)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), t)
+			fmt.Fprintf(cmd.ErrOrStderr(), "Token %s for tenant %s: shown this once; molt admin token revoke %s removes it\n", info.ID, tenant, info.ID)
 			return nil
 		},
 	}
-	create.Flags().StringVarP(&cfgPath, "config", "c", defaultPlatformConfig, "platform configuration file")
 	create.Flags().StringVar(&tenant, "tenant", "", "the tenant the token acts for")
 	create.MarkFlagRequired("tenant")
+	list := &cobra.Command{
+		Use:   "list [--tenant T]",
+		Short: "List API tokens (ids, tenants, creation times)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := platform.LoadConfig(cfgPath)
+			if err != nil {
+				return err
+			}
+			infos, err := platform.ListTokens(cfg, tenant)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTENANT\tCREATED")
+			for _, i := range infos {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", i.ID, i.Tenant, i.CreatedOn.Format("2006-01-02 15:04:05Z"))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&tenant, "tenant", "", "only this tenant's tokens")
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke an API token; a running molt serve refuses it at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := platform.LoadConfig(cfgPath)
+			if err != nil {
+				return err
+			}
+			if err := platform.RevokeToken(cfg, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Revoked %s\n", args[0])
+			return nil
+		},
+	}
+	token.PersistentFlags().StringVarP(&cfgPath, "config", "c", defaultPlatformConfig, "platform configuration file")
+	token.AddCommand(list, revoke)
 	token.AddCommand(create)
 	admin.AddCommand(token)
 	return admin

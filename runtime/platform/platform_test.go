@@ -65,7 +65,7 @@ domains = ["acme.test"]
 
 func (u *platformUnderTest) client(t *testing.T, tenant string) *Client {
 	t.Helper()
-	tok, err := CreateToken(u.cfg, tenant)
+	tok, _, err := CreateToken(u.cfg, tenant)
 	if err != nil {
 		t.Fatal(err)
 	}

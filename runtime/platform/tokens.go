@@ -28,32 +28,91 @@ type tokenRecord struct {
 // tokensPath is the file of a data directory that holds the API tokens.
 func tokensPath(dataDir string) string { return filepath.Join(dataDir, "tokens.json") }
 
+// TokenInfo describes a stored API token; the token itself is not kept.
+type TokenInfo struct {
+	// ID names the token for revocation: the start of its hash.
+	ID        string    `json:"id"`
+	Tenant    string    `json:"tenant"`
+	CreatedOn time.Time `json:"created_on"`
+}
+
 // CreateToken makes a new API token for tenant, stores its hash under the configuration's data
 // directory and returns the token, which is never stored and cannot be shown again.
-func CreateToken(cfg *Config, tenant string) (string, error) {
+func CreateToken(cfg *Config, tenant string) (token string, info TokenInfo, err error) {
 	if _, ok := cfg.Tenants[tenant]; !ok {
-		return "", fmt.Errorf("tenant %q is not in %s: add a [tenants.%s] table first", tenant, cfg.Path, tenant)
+		return "", info, fmt.Errorf("tenant %q is not in %s: add a [tenants.%s] table first", tenant, cfg.Path, tenant)
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
-		return "", err
+		return "", info, err
 	}
-	token := tokenPrefix + hex.EncodeToString(secret)
+	token = tokenPrefix + hex.EncodeToString(secret)
 	sum := sha256.Sum256([]byte(token))
-	path := tokensPath(cfg.DataDir)
+	info = TokenInfo{ID: hex.EncodeToString(sum[:6]), Tenant: tenant, CreatedOn: time.Now().UTC()}
+	err = updateTokens(cfg.DataDir, func(recs []tokenRecord) ([]tokenRecord, error) {
+		return append(recs, tokenRecord{ID: info.ID, Tenant: tenant, SHA256: hex.EncodeToString(sum[:]), CreatedOn: info.CreatedOn}), nil
+	})
+	if err != nil {
+		return "", info, fmt.Errorf("store token: %w", err)
+	}
+	return token, info, nil
+}
+
+// ListTokens lists the stored tokens of tenant, or of every tenant for "".
+func ListTokens(cfg *Config, tenant string) ([]TokenInfo, error) {
+	recs, err := readTokens(tokensPath(cfg.DataDir))
+	if err != nil {
+		return nil, err
+	}
+	out := []TokenInfo{}
+	for _, r := range recs {
+		if tenant == "" || r.Tenant == tenant {
+			out = append(out, TokenInfo{ID: r.ID, Tenant: r.Tenant, CreatedOn: r.CreatedOn})
+		}
+	}
+	return out, nil
+}
+
+// RevokeToken deletes the token with id; a running molt serve refuses it from its next call.
+func RevokeToken(cfg *Config, id string) error {
+	return updateTokens(cfg.DataDir, func(recs []tokenRecord) ([]tokenRecord, error) {
+		out := recs[:0]
+		for _, r := range recs {
+			if r.ID != id {
+				out = append(out, r)
+			}
+		}
+		if len(out) == len(recs) {
+			return nil, fmt.Errorf("no token %q (molt admin token list shows them)", id)
+		}
+		return out, nil
+	})
+}
+
+// updateTokens rewrites the tokens file with f's answer, holding a lock so that two molt admin
+// commands at once do not lose one another's change.
+func updateTokens(dataDir string, f func([]tokenRecord) ([]tokenRecord, error)) error {
+	path := tokensPath(dataDir)
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	unlock, err := lockFile(path + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	recs, err := readTokens(path)
 	if err != nil {
-		return "", err
+		return err
 	}
-	recs = append(recs, tokenRecord{ID: hex.EncodeToString(sum[:4]), Tenant: tenant, SHA256: hex.EncodeToString(sum[:]), CreatedOn: time.Now().UTC()})
+	if recs, err = f(recs); err != nil {
+		return err
+	}
 	text, err := json.MarshalIndent(recs, "", "  ")
 	if err != nil {
-		return "", err
+		return err
 	}
-	if err := writeFileAtomic(path, append(text, '\n'), 0o600); err != nil {
-		return "", fmt.Errorf("store token: %w", err)
-	}
-	return token, nil
+	return writeFileAtomic(path, append(text, '\n'), 0o600)
 }
 
 func readTokens(path string) ([]tokenRecord, error) {
