@@ -444,6 +444,9 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		host = h
 	}
 	host = strings.TrimSuffix(host, ".")
+	// The front faces clients directly: a CF-Connecting-IP they send is not to be believed,
+	// so the Host sets it from the connection.
+	r.Header.Del("CF-Connecting-IP")
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	tenant, worker := "", ""

@@ -303,6 +303,63 @@ func TestPlatform(t *testing.T) {
 		}
 	})
 
+	t.Run("a request in flight finishes on its version; config errors change nothing", func(t *testing.T) {
+		dir := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"slow\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
+			"index.js": `export default { async fetch(request) {
+  await scheduler.wait(400);
+  return new Response("v1 " + request.headers.get("CF-Connecting-IP"));
+} };`,
+		})
+		if _, err := acme.Deploy(ctx, "slow", bundleOf(t, dir)); err != nil {
+			t.Fatal(err)
+		}
+		type answer struct {
+			code int
+			body string
+		}
+		got := make(chan answer)
+		go func() {
+			req, _ := http.NewRequest("GET", u.front.URL+"/", nil)
+			req.Host = "slow.workers.test"
+			req.Header.Set("CF-Connecting-IP", "203.0.113.9") // spoofed: the front replaces it
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				got <- answer{0, err.Error()}
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			got <- answer{res.StatusCode, string(b)}
+		}()
+		time.Sleep(100 * time.Millisecond) // the request is inside the worker's wait
+		os.WriteFile(filepath.Join(dir, "index.js"), []byte(`export default { fetch() { return new Response("v2"); } };`), 0o644)
+		if _, err := acme.Deploy(ctx, "slow", bundleOf(t, dir)); err != nil {
+			t.Fatal(err)
+		}
+		if _, body := u.get(t, "slow.workers.test", "/"); body != "v2" {
+			t.Errorf("a new request after the deploy: %q, want v2", body)
+		}
+		if a := <-got; a.code != 200 || a.body != "v1 127.0.0.1" {
+			t.Errorf("the request in flight during the deploy: %d %q, want 200 \"v1 127.0.0.1\"", a.code, a.body)
+		}
+
+		bad := bundleOf(t, dir)
+		bad.Config["kv_namespaces"] = []any{map[string]any{"binding": "not an identifier"}}
+		if _, err := acme.Deploy(ctx, "slow", bad); status(err) != 400 {
+			t.Errorf("deploy with a bad binding: %v, want HTTP 400", err)
+		}
+		if vs, _ := acme.Versions(ctx, "slow"); len(vs) != 2 {
+			t.Errorf("%d versions after a refused deploy, want 2", len(vs))
+		}
+		if _, body := u.get(t, "slow.workers.test", "/"); body != "v2" {
+			t.Errorf("after the refused deploy: %q", body)
+		}
+		if err := acme.Delete(ctx, "slow"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("durable objects keep their state across versions, in the tenant's directory", func(t *testing.T) {
 		b := bundleOf(t, "../../examples/do-counter")
 		if _, err := acme.Deploy(ctx, "counter", b); err != nil {
