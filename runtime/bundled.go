@@ -23,6 +23,8 @@ type Bundle struct {
 	SourceMap []byte
 	// ServiceWorker is set for a worker without a default export.
 	ServiceWorker bool
+	// Wasm holds the CompiledWasm modules the script imports, by import name (bundle.Result.Wasm).
+	Wasm map[string][]byte
 	// Config is the normalized wrangler configuration, as wrangler.json would hold it: the
 	// selected environment's keys (no "env" table), its worker name, and the --var overrides
 	// merged into "vars". Local secrets (.dev.vars) are not part of it: deploys do not carry them.
@@ -74,7 +76,7 @@ func BuildBundle(p Project) (*Bundle, error) {
 	}
 	delete(raw, "rules") // already applied by the bundler
 	return &Bundle{
-		Name: res.Name, Code: res.Code, SourceMap: res.SourceMap, ServiceWorker: res.Format == bundle.ServiceWorker,
+		Name: res.Name, Code: res.Code, SourceMap: res.SourceMap, ServiceWorker: res.Format == bundle.ServiceWorker, Wasm: res.Wasm,
 		Config: raw, Warnings: append(append([]string(nil), cfg.Warnings...), res.Warnings...),
 	}, nil
 }
@@ -90,5 +92,5 @@ func FromBundle(cfg *config.Config, b *Bundle, opts Options) (*Worker, error) {
 	for k, v := range cfg.Vars {
 		env[k] = v
 	}
-	return startWorker(cfg, built{name: b.Name, code: b.Code, sourceMap: b.SourceMap, serviceWorker: b.ServiceWorker, warnings: b.Warnings}, env, opts)
+	return startWorker(cfg, built{name: b.Name, code: b.Code, sourceMap: b.SourceMap, serviceWorker: b.ServiceWorker, warnings: b.Warnings, wasm: b.Wasm}, env, opts)
 }

@@ -23,6 +23,8 @@ type Upload struct {
 	SourceMap string `json:"source_map,omitempty"`
 	// ServiceWorker is set for a service-worker-syntax script.
 	ServiceWorker bool `json:"service_worker,omitempty"`
+	// Wasm holds the CompiledWasm modules the script imports, by import name (base64 in JSON).
+	Wasm map[string][]byte `json:"wasm,omitempty"`
 	// Config is the normalized wrangler configuration (runtime.Bundle.Config).
 	Config map[string]any `json:"config"`
 	// Warnings are the client-side build's warnings, kept with the version.
@@ -31,7 +33,7 @@ type Upload struct {
 
 // NewUpload makes the upload of a bundle.
 func NewUpload(b *runtime.Bundle) Upload {
-	return Upload{Script: b.Name, Code: string(b.Code), SourceMap: string(b.SourceMap), ServiceWorker: b.ServiceWorker, Config: b.Config, Warnings: b.Warnings}
+	return Upload{Script: b.Name, Code: string(b.Code), SourceMap: string(b.SourceMap), ServiceWorker: b.ServiceWorker, Wasm: b.Wasm, Config: b.Config, Warnings: b.Warnings}
 }
 
 // Rollback is the body of a rollback: the version to serve, or "" for the one before the active.
@@ -66,7 +68,7 @@ func (p *Platform) Admin() http.Handler {
 			return nil, 0, err
 		}
 		v, err := p.Deploy(tenant, r.PathValue("name"), &runtime.Bundle{
-			Name: u.Script, Code: []byte(u.Code), SourceMap: []byte(u.SourceMap), ServiceWorker: u.ServiceWorker, Config: u.Config, Warnings: u.Warnings,
+			Name: u.Script, Code: []byte(u.Code), SourceMap: []byte(u.SourceMap), ServiceWorker: u.ServiceWorker, Wasm: u.Wasm, Config: u.Config, Warnings: u.Warnings,
 		})
 		return v, http.StatusCreated, err
 	}))

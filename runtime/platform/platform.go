@@ -211,7 +211,7 @@ func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (v Version, 
 	if !nameRE.MatchString(worker) {
 		return Version{}, fail(http.StatusBadRequest, "worker name %q: use lowercase letters, digits and dashes (it becomes a hostname)", worker)
 	}
-	if b.Name == "" || strings.ContainsAny(b.Name, `/\`) || strings.HasPrefix(b.Name, ".") || b.Name == "wrangler.json" || b.Name == "version.json" {
+	if b.Name == "" || strings.ContainsAny(b.Name, `/\`) || strings.HasPrefix(b.Name, ".") || b.Name == "wrangler.json" || b.Name == "version.json" || b.Name == "wasm.json" {
 		return Version{}, fail(http.StatusBadRequest, "script name %q must be a bare file name", b.Name)
 	}
 	p.mu.Lock()

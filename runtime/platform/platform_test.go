@@ -395,6 +395,33 @@ func TestPlatform(t *testing.T) {
 		}
 	})
 
+	t.Run("CompiledWasm modules travel with the bundle and survive on disk", func(t *testing.T) {
+		dir := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"wasmy\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
+			// The smallest module there is: the magic number and version 1.
+			"lib/empty.wasm": "\x00asm\x01\x00\x00\x00",
+			"index.js": `import mod from "./lib/empty.wasm";
+export default { fetch() { return new Response(String(mod instanceof WebAssembly.Module) + " " + WebAssembly.Module.exports(mod).length); } };`,
+		})
+		b := bundleOf(t, dir)
+		if len(b.Wasm) != 1 {
+			t.Fatalf("bundle has %d Wasm modules, want 1", len(b.Wasm))
+		}
+		if _, err := acme.Deploy(ctx, "wasmy", b); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := u.get(t, "wasmy.workers.test", "/"); code != 200 || body != "true 0" {
+			t.Errorf("wasmy = %d %q", code, body)
+		}
+		v, bundle, _, err := readVersion(u.p.versionDir("acme", "wasmy", u.p.workers["wasmy"].active.version.ID))
+		if err != nil || len(bundle.Wasm) != 1 {
+			t.Errorf("stored version %s: %d Wasm modules, %v", v.ID, len(bundle.Wasm), err)
+		}
+		if err := acme.Delete(ctx, "wasmy"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("tail", func(t *testing.T) {
 		dir := testutil.WriteFiles(t, map[string]string{
 			"wrangler.toml": "name = \"chatty\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",

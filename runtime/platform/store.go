@@ -22,6 +22,7 @@ import (
 //	tenants/<tenant>/workers/<worker>/active      the id of the version serving
 //	tenants/<tenant>/workers/<worker>/versions/<id>/
 //	    <script>.js, <script>.js.map              the bundle as uploaded
+//	    wasm.json                                 its CompiledWasm modules by import name, if any
 //	    wrangler.json                             the normalized configuration
 //	    version.json                              Version
 //
@@ -95,6 +96,17 @@ func writeVersion(dir string, v Version, b *runtime.Bundle) error {
 		name string
 		data []byte
 	}{{b.Name, b.Code}, {b.Name + ".map", b.SourceMap}, {"wrangler.json", cfgText}, {"version.json", meta}}
+	if len(b.Wasm) > 0 {
+		// Import names are relative paths; one JSON file keeps them out of the file system.
+		wasm, err := json.Marshal(b.Wasm)
+		if err != nil {
+			return err
+		}
+		files = append(files, struct {
+			name string
+			data []byte
+		}{"wasm.json", wasm})
+	}
 	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
 			return err
@@ -121,6 +133,13 @@ func readVersion(dir string) (Version, *runtime.Bundle, *config.Config, error) {
 		return v, nil, nil, err
 	}
 	if b.SourceMap, err = os.ReadFile(filepath.Join(dir, v.Script+".map")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return v, nil, nil, err
+	}
+	if wasm, err := os.ReadFile(filepath.Join(dir, "wasm.json")); err == nil {
+		if err := json.Unmarshal(wasm, &b.Wasm); err != nil {
+			return v, nil, nil, fmt.Errorf("%s: wasm.json: %w", dir, err)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
 		return v, nil, nil, err
 	}
 	cfg, err := config.Load(filepath.Join(dir, "wrangler.json"), config.LoadOptions{})
