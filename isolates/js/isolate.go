@@ -9,6 +9,7 @@ import (
 
 	"github.com/dop251/goja"
 
+	"github.com/moltworker/molt/internal/cpuclock"
 	"github.com/moltworker/molt/isolates/wasm"
 )
 
@@ -161,8 +162,8 @@ func (iso *Isolate) enter(fn func() error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	iso.clock = time.Now()
-	e := &entry{clock: currentThreadClock(), budget: limit - iso.cpu}
-	e.start, _ = e.clock.now()
+	e := &entry{clock: cpuclock.Current(), budget: limit - iso.cpu}
+	e.start, _ = e.clock.Now()
 	if limit > 0 {
 		iso.current.Store(e)
 		if iso.watchdog == nil {
@@ -195,14 +196,14 @@ func (iso *Isolate) enter(fn func() error) error {
 
 // entry is one entry into JavaScript, as the watchdog sees it from its own goroutine.
 type entry struct {
-	clock  threadClock
+	clock  cpuclock.Clock
 	start  time.Duration
 	budget time.Duration
 }
 
 // used is the CPU time the entry has consumed so far.
 func (e *entry) used() time.Duration {
-	now, ok := e.clock.now()
+	now, ok := e.clock.Now()
 	if !ok {
 		return 0
 	}
