@@ -90,6 +90,9 @@ type Options struct {
 	// PersistTo is the directory of local binding state (--persist-to); "" means
 	// DefaultStateDir in the project.
 	PersistTo string
+	// Services resolves the workers that [[services]] bindings name; nil leaves them out with
+	// a warning (molt dev).
+	Services ServiceResolver
 }
 
 // Load reads, bundles and compiles the project into a Worker.
@@ -135,6 +138,11 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 	if err != nil {
 		return nil, err
 	}
+	serviceWarnings, err := serviceBindings(cfg, opts.Services, env)
+	if err != nil {
+		return nil, err
+	}
+	res.warnings = append(append([]string(nil), res.warnings...), serviceWarnings...)
 	limits := workerLimits(cfg, opts)
 	engine, modules, err := compileWasm(res.wasm, limits)
 	if err != nil {

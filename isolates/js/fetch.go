@@ -163,6 +163,8 @@ type outgoing struct {
 	stream   io.ReadCloser
 	hasBody  bool
 	length   int64
+	// transport carries the request instead of fetchTransport: a service binding's.
+	transport http.RoundTripper
 }
 
 func (o *outgoing) newRequest(ctx context.Context) (*http.Request, error) {
@@ -220,13 +222,18 @@ func init() {
 // see request.js toHost) on its own goroutine and returns its id. Exactly one of onResponse
 // (status, statusText, headers, bodyId, url, redirected) and onError (kind, message) is called
 // later, from the loop, unless the worker aborts first.
-func (iso *Isolate) fetchStart(desc *goja.Object, onResponse, onError goja.Callable) int {
+//
+// via is undefined for fetch() and, for a service binding's fetch, the binding's transport.
+func (iso *Isolate) fetchStart(desc *goja.Object, onResponse, onError goja.Callable, via goja.Value) int {
 	if iso.state == nil {
 		iso.throwError(msgGlobalScope)
 	}
 	o, ferr := iso.outgoing(desc)
 	if ferr != nil {
 		iso.throwFetchError(ferr)
+	}
+	if via != nil && !goja.IsUndefined(via) {
+		o.transport, _ = via.Export().(http.RoundTripper)
 	}
 	piped := desc.Get("4").ToInteger() == 3
 	id, sr, pipe, ctx, ferr := iso.fetches.start(piped)
@@ -316,7 +323,11 @@ func (s *subrequests) roundTrips(ctx context.Context, o *outgoing) (*http.Respon
 		if err != nil {
 			return nil, nil, &fetchError{kind: kindTypeError, msg: "Fetch API cannot load: " + o.url.String(), err: err}
 		}
-		res, err := fetchTransport.RoundTrip(req)
+		var rt http.RoundTripper = fetchTransport
+		if o.transport != nil {
+			rt = o.transport
+		}
+		res, err := rt.RoundTrip(req)
 		if err != nil {
 			return nil, nil, fmt.Errorf("fetch %s %s: %w", o.method, urls[len(urls)-1], err)
 		}

@@ -39,6 +39,8 @@ type Platform struct {
 	tokens  *tokens
 	metrics *metrics
 	tails   tails
+	// opening is set while Open loads the stored workers.
+	opening atomic.Bool
 
 	// mu serializes changes: deploys' commits, rollbacks, deletes.
 	mu      sync.Mutex
@@ -76,6 +78,8 @@ func Open(cfg *Config, log *slog.Logger) (*Platform, error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	p := &Platform{cfg: cfg, log: log, tokens: &tokens{path: tokensPath(cfg.DataDir)}, metrics: newMetrics(), workers: map[string]*deployed{}}
+	p.opening.Store(true)
+	defer p.opening.Store(false)
 	tenants, err := os.ReadDir(filepath.Join(cfg.DataDir, "tenants"))
 	if err != nil {
 		return nil, err
@@ -141,6 +145,7 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		PoolSize:  2,
 		PersistTo: p.stateDir(tenant),
 		CPULimit:  p.cfg.cpuLimit(tenant, cfg.Limits.CPUMs),
+		Services:  p.resolveService(tenant, worker),
 	})
 	if err != nil {
 		return nil, nil, fail(http.StatusBadRequest, "%w", err)

@@ -422,6 +422,50 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		}
 	})
 
+	t.Run("service bindings reach the tenant's own workers only", func(t *testing.T) {
+		backend := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"backend\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
+			"index.js": `export default { async fetch(request) {
+  return new Response("backend saw " + request.method + " " + request.url + " " + (await request.text()), { status: 201, headers: { "x-from": "backend" } });
+} };`,
+		})
+		gateway := func(target string) string {
+			return testutil.WriteFiles(t, map[string]string{
+				"wrangler.toml": "name = \"gateway\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" +
+					"[[services]]\nbinding = \"API\"\nservice = \"" + target + "\"\n",
+				"index.js": `export default { async fetch(request, env) {
+  const res = await env.API.fetch("https://internal.example/x?y=1", { method: "POST", body: "hi" });
+  return new Response(res.status + " " + res.headers.get("x-from") + ": " + (await res.text()) + " | " + String(env.API));
+} };`,
+			})
+		}
+		if _, err := acme.Deploy(ctx, "gateway", bundleOf(t, gateway("backend"))); status(err) != 400 {
+			t.Errorf("binding a worker not deployed: %v, want HTTP 400", err)
+		}
+		if _, err := acme.Deploy(ctx, "backend", bundleOf(t, backend)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := globex.Deploy(ctx, "gateway", bundleOf(t, gateway("backend"))); status(err) != 400 {
+			t.Errorf("binding another tenant's worker: %v, want HTTP 400", err)
+		}
+		if _, err := acme.Deploy(ctx, "gateway", bundleOf(t, gateway("backend"))); err != nil {
+			t.Fatal(err)
+		}
+		want := "201 backend: backend saw POST https://internal.example/x?y=1 hi | [object Fetcher]"
+		if code, body := u.get(t, "gateway.workers.test", "/"); code != 200 || body != want {
+			t.Errorf("gateway = %d %q, want %q", code, body, want)
+		}
+		if err := acme.Delete(ctx, "backend"); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := u.get(t, "gateway.workers.test", "/"); code != 500 {
+			t.Errorf("gateway with its backend deleted = %d %q, want 500 (fetch rejects)", code, body)
+		}
+		if err := acme.Delete(ctx, "gateway"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("tail", func(t *testing.T) {
 		dir := testutil.WriteFiles(t, map[string]string{
 			"wrangler.toml": "name = \"chatty\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",

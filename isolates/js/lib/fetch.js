@@ -11,9 +11,14 @@ const streams = internal.load("streams") && internal.streams;
 const TypeErrorCtor = TypeError, ErrorCtor = Error;
 
 function fetch(input, init = undefined) {
-  const argc = arguments.length;
+  return fetchVia(undefined, "ServiceWorkerGlobalScope", arguments.length, input, init);
+}
+
+// fetchVia is fetch, and a service binding's fetch when via is set: the Go transport of the
+// binding then carries the request to the other worker instead of the network.
+function fetchVia(via, iface, argc, input, init) {
   return new Promise((resolve, reject) => {
-    if (argc === 0) throw new TypeErrorCtor("Failed to execute 'fetch' on 'ServiceWorkerGlobalScope': 1 argument required, but only 0 present.");
+    if (argc === 0) throw new TypeErrorCtor(`Failed to execute 'fetch' on '${iface}': 1 argument required, but only 0 present.`);
     // As in workerd, fetch builds a Request first: its checks apply, and a Request passed in
     // has its body disturbed whatever happens next.
     const req = new Request(input, init);
@@ -34,7 +39,7 @@ function fetch(input, init = undefined) {
       // A request body stream that failed is the cause the worker wants to see.
       if (bodyError !== undefined) reject(bodyError);
       else reject(kind === 0 ? new TypeErrorCtor(message) : new ErrorCtor(message));
-    });
+    }, via);
     if (signal) {
       // A signal exists only once the events library has loaded, so this costs nothing; a
       // fetch without one does not load it.
@@ -79,4 +84,4 @@ async function pump(reader, id, fail) {
   }
 }
 
-return { fetch };
+return { fetch, fetchVia };
