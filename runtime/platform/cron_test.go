@@ -1,0 +1,55 @@
+package platform
+
+import (
+	"testing"
+	"time"
+)
+
+// Cron expressions fire at the minutes Cloudflare's documentation gives for its examples.
+func TestCron(t *testing.T) {
+	at := func(s string) time.Time {
+		tm, err := time.Parse("2006-01-02 15:04 Mon", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	for _, tt := range []struct {
+		expr string
+		t    string
+		want bool
+	}{
+		{"* * * * *", "2026-12-03 13:59 Thu", true},
+		{"*/30 * * * *", "2026-12-03 13:30 Thu", true},
+		{"*/30 * * * *", "2026-12-03 13:31 Thu", false},
+		{"45 * * * *", "2026-12-03 07:45 Thu", true},
+		{"0 17 * * sun", "2026-12-06 17:00 Sun", true},
+		{"0 17 * * 1", "2026-12-06 17:00 Sun", true}, // 1 is Sunday
+		{"0 17 * * 1", "2026-12-07 17:00 Mon", false},
+		{"10 7 * * mon-fri", "2026-12-04 07:10 Fri", true},
+		{"10 7 * * 2-6", "2026-12-05 07:10 Sat", false},
+		{"0 15 1 * *", "2026-12-01 15:00 Tue", true},
+		{"0 18 * * 6L", "2026-12-25 18:00 Fri", true}, // the last Friday of December 2026
+		{"0 18 * * friL", "2026-12-18 18:00 Fri", false},
+		{"59 23 L * *", "2026-02-28 23:59 Sat", true},
+		{"59 23 L * *", "2026-12-30 23:59 Wed", false},
+		{"0 10 * * MON#2", "2026-12-14 10:00 Mon", true},
+		{"0 10 * * 2#2", "2026-12-07 10:00 Mon", false},
+		{"0 0 * JAN,jul *", "2026-07-05 00:00 Sun", true},
+		{"0 0 1 * 2", "2026-12-07 00:00 Mon", true}, // day of month or weekday, as in Vixie cron
+	} {
+		c, err := parseCron(tt.expr)
+		if err != nil {
+			t.Errorf("%s: %v", tt.expr, err)
+			continue
+		}
+		if got := c.matches(at(tt.t)); got != tt.want {
+			t.Errorf("%q at %s = %v, want %v", tt.expr, tt.t, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"* * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "* * * * 0", "*/0 * * * *", "5-1 * * * *", "* * 15W * *", "* * * * 2#6"} {
+		if _, err := parseCron(bad); err == nil {
+			t.Errorf("parseCron(%q) accepted", bad)
+		}
+	}
+}
