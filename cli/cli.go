@@ -35,7 +35,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(devCommand(), kvCommand(), vectorizeCommand(), versionCommand())
-	root.AddCommand(serveCommand(), adminCommand(), deployCommand(), versionsCommand(), rollbackCommand(), deleteCommand(), tailCommand())
+	root.AddCommand(serveCommand(), adminCommand(), deployCommand(), versionsCommand(), rollbackCommand(), deleteCommand(), tailCommand(), triggerCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "✘ %s\n", err)
 		var ee exitError

@@ -277,6 +277,40 @@ func prettyEvent(ev platform.TailEvent) string {
 	return fmt.Sprintf("%s [%s] %s%s", at, strings.ToUpper(ev.Level), ev.Message, detail)
 }
 
+func triggerCommand() *cobra.Command {
+	var (
+		r    remote
+		cron string
+	)
+	cmd := &cobra.Command{
+		Use:   "trigger [DIR]",
+		Short: "Run a deployed worker's scheduled handler now, as its cron trigger would",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := r.client()
+			if err != nil {
+				return err
+			}
+			name, err := r.worker(dirArg(args))
+			if err != nil {
+				return err
+			}
+			res, err := c.Trigger(cmd.Context(), name, cron)
+			if err != nil {
+				return fmt.Errorf("trigger %s: %w", name, err)
+			}
+			if res.Outcome != "ok" {
+				return fmt.Errorf("scheduled %q on %s: %s", res.Cron, name, res.Error)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Ran scheduled %q on %s (version %s)\n", res.Cron, name, res.Version)
+			return nil
+		},
+	}
+	r.flags(cmd)
+	cmd.Flags().StringVar(&cron, "cron", "", "the cron expression the handler sees (default: the worker's first trigger)")
+	return cmd
+}
+
 func dirArg(args []string) string {
 	if len(args) == 1 {
 		return args[0]

@@ -102,6 +102,9 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg *platform.Config, log
 		go func() { errs <- srv.Serve(ln) }()
 		fmt.Fprintf(cmd.ErrOrStderr(), "⎔ Metrics on http://%s/metrics\n", ln.Addr())
 	}
+	cronCtx, stopCrons := context.WithCancel(ctx)
+	defer stopCrons()
+	go p.RunCrons(cronCtx)
 	out := cmd.ErrOrStderr()
 	fmt.Fprintf(out, "⎔ Workers on http://%s (hosts *.%s)\n⎔ Admin API on http://%s\n", public.Addr(), cfg.Domain, admin.Addr())
 	select {

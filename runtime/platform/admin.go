@@ -49,6 +49,7 @@ type Rollback struct {
 //	GET    /v1/workers/{name}/versions     the worker's versions, oldest first
 //	POST   /v1/workers/{name}/rollback     body Rollback; the Version now active
 //	DELETE /v1/workers/{name}              stop serving the worker and drop its versions
+//	POST   /v1/workers/{name}/scheduled?cron=EXPR  run a cron trigger now; the ScheduledResult
 //	GET    /v1/workers/{name}/tail         the worker's events (TailEvent) as NDJSON, live
 //
 // Errors are {"error": "..."} with 400 (bad upload), 401 (no or unknown token), 403 (another
@@ -89,6 +90,10 @@ func (p *Platform) Admin() http.Handler {
 	mux.HandleFunc("DELETE /v1/workers/{name}", p.auth(func(tenant string, w http.ResponseWriter, r *http.Request) (any, int, error) {
 		name := r.PathValue("name")
 		return map[string]string{"deleted": name}, http.StatusOK, p.Delete(tenant, name)
+	}))
+	mux.HandleFunc("POST /v1/workers/{name}/scheduled", p.auth(func(tenant string, w http.ResponseWriter, r *http.Request) (any, int, error) {
+		res, err := p.Trigger(tenant, r.PathValue("name"), r.URL.Query().Get("cron"))
+		return res, http.StatusOK, err
 	}))
 	mux.HandleFunc("GET /v1/workers/{name}/tail", p.auth(func(tenant string, w http.ResponseWriter, r *http.Request) (any, int, error) {
 		return p.serveTail(tenant, r.PathValue("name"), w, r)

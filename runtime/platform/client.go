@@ -51,6 +51,13 @@ func (c *Client) Rollback(ctx context.Context, worker, id string) (Version, erro
 	return v, err
 }
 
+// Trigger runs a cron trigger of worker now; cron "" is its first one.
+func (c *Client) Trigger(ctx context.Context, worker, cron string) (ScheduledResult, error) {
+	var res ScheduledResult
+	err := c.call(ctx, http.MethodPost, "/v1/workers/"+url.PathEscape(worker)+"/scheduled?cron="+url.QueryEscape(cron), nil, &res)
+	return res, err
+}
+
 // Delete removes worker.
 func (c *Client) Delete(ctx context.Context, worker string) error {
 	return c.call(ctx, http.MethodDelete, "/v1/workers/"+url.PathEscape(worker), nil, nil)

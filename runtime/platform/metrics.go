@@ -20,6 +20,7 @@ type metrics struct {
 	requests  map[[3]string]uint64 // tenant, worker, status
 	durations map[[2]string]*histogram
 	deploys   map[[3]string]uint64 // tenant, worker, result
+	runs      map[[3]string]uint64 // scheduled runs: tenant, worker, outcome
 }
 
 type histogram struct {
@@ -29,7 +30,7 @@ type histogram struct {
 }
 
 func newMetrics() *metrics {
-	return &metrics{requests: map[[3]string]uint64{}, durations: map[[2]string]*histogram{}, deploys: map[[3]string]uint64{}}
+	return &metrics{requests: map[[3]string]uint64{}, durations: map[[2]string]*histogram{}, deploys: map[[3]string]uint64{}, runs: map[[3]string]uint64{}}
 }
 
 func (m *metrics) request(tenant, worker string, status int, d time.Duration) {
@@ -62,6 +63,12 @@ func (m *metrics) deploy(tenant, worker string, err error) {
 	m.mu.Unlock()
 }
 
+func (m *metrics) scheduled(tenant, worker, outcome string) {
+	m.mu.Lock()
+	m.runs[[3]string{tenant, worker, outcome}]++
+	m.mu.Unlock()
+}
+
 // Metrics returns the handler of the platform's Prometheus metrics: requests by tenant, worker
 // and status, their durations, deploys, and the workers serving. It shows every tenant's
 // workers, so serve it to the operator only (listen.metrics), not on the tenants' admin API.
@@ -89,6 +96,10 @@ func (p *Platform) Metrics() http.Handler {
 		b.WriteString("# HELP molt_deploys_total Deploys by result (refused: the upload changed nothing).\n# TYPE molt_deploys_total counter\n")
 		for _, k := range sortedKeys(m.deploys) {
 			fmt.Fprintf(&b, "molt_deploys_total{tenant=%q,worker=%q,result=%q} %d\n", k[0], k[1], k[2], m.deploys[k])
+		}
+		b.WriteString("# HELP molt_scheduled_total Cron trigger runs by outcome.\n# TYPE molt_scheduled_total counter\n")
+		for _, k := range sortedKeys(m.runs) {
+			fmt.Fprintf(&b, "molt_scheduled_total{tenant=%q,worker=%q,outcome=%q} %d\n", k[0], k[1], k[2], m.runs[k])
 		}
 		m.mu.Unlock()
 		fmt.Fprintf(&b, "# HELP molt_workers Workers serving.\n# TYPE molt_workers gauge\nmolt_workers %d\n", len(p.front.Load().live))

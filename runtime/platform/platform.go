@@ -62,7 +62,9 @@ type live struct {
 	version Version
 	worker  *runtime.Worker
 	host    *runtime.Host
-	mu      sync.RWMutex
+	// crons are the version's cron triggers (triggers.crons).
+	crons []*cronSpec
+	mu    sync.RWMutex
 }
 
 type frontState struct {
@@ -135,6 +137,10 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	crons, err := configCrons(cfg.Raw)
+	if err != nil {
+		return nil, nil, fail(http.StatusBadRequest, "%w", err)
+	}
 	id := filepath.Base(dir) // the version's id, or its staging name while it is checked
 	console := js.ConsoleFunc(func(level js.Level, text string) {
 		p.log.Info(text, "worker", worker, "console", level)
@@ -153,7 +159,7 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 	v.Warnings = w.Warnings
 	host := runtime.NewHost(slog.New(&tailHandler{next: p.log.Handler(), tails: &p.tails, worker: worker, version: v.ID}).With("worker", worker, "version", v.ID))
 	host.Swap(w)
-	return &live{version: v, worker: w, host: host}, routes, nil
+	return &live{version: v, worker: w, host: host, crons: crons}, routes, nil
 }
 
 // routesOf reads a worker's routes and checks the tenant may claim their hosts.

@@ -466,6 +466,60 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		}
 	})
 
+	t.Run("cron triggers", func(t *testing.T) {
+		dir := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"cronjob\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" +
+				"[triggers]\ncrons = [\"*/5 * * * *\", \"0 17 * * sun\"]\n" +
+				"[[kv_namespaces]]\nbinding = \"DATA\"\nid = \"cron\"\n",
+			"index.js": `export default {
+  async scheduled(controller, env, ctx) {
+    await env.DATA.put("last", controller.cron + " at " + new Date(controller.scheduledTime).toISOString() + " " + controller.type);
+    ctx.waitUntil(env.DATA.put("after", "waitUntil ran"));
+  },
+  async fetch(request, env) { return new Response((await env.DATA.get("last")) + " / " + (await env.DATA.get("after"))); },
+};`,
+		})
+		if _, err := acme.Deploy(ctx, "cronjob", bundleOf(t, dir)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := acme.Trigger(ctx, "cronjob", "")
+		if err != nil || res.Outcome != "ok" || res.Cron != "*/5 * * * *" {
+			t.Fatalf("trigger = %+v, %v", res, err)
+		}
+		if _, body := u.get(t, "cronjob.workers.test", "/"); !strings.HasPrefix(body, "*/5 * * * * at ") || !strings.HasSuffix(body, " scheduled / waitUntil ran") {
+			t.Errorf("after a triggered run: %q", body)
+		}
+		// The minute ticker: Sunday 2026-12-06 17:00 UTC matches the second trigger only.
+		at := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
+		u.p.fireCrons(at)
+		want := "0 17 * * sun at 2026-12-06T17:00:00.000Z scheduled / waitUntil ran"
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, body := u.get(t, "cronjob.workers.test", "/")
+			if body == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after the 17:00 tick: %q, want %q", body, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if res, err := globex.Trigger(ctx, "cronjob", ""); status(err) != 403 {
+			t.Errorf("another tenant's trigger: %+v, %v", res, err)
+		}
+		if res, err := acme.Trigger(ctx, "store-a", "* * * * *"); err != nil || res.Outcome != "exception" || res.Error != "Handler does not export a scheduled() function." {
+			t.Errorf("a worker without scheduled(): %+v, %v", res, err)
+		}
+		bad := bundleOf(t, dir)
+		bad.Config["triggers"] = map[string]any{"crons": []any{"61 * * * *"}}
+		if _, err := acme.Deploy(ctx, "cronjob", bad); status(err) != 400 || !strings.Contains(err.Error(), "minute") {
+			t.Errorf("a bad cron: %v, want HTTP 400 naming the minute", err)
+		}
+		if err := acme.Delete(ctx, "cronjob"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("tail", func(t *testing.T) {
 		dir := testutil.WriteFiles(t, map[string]string{
 			"wrangler.toml": "name = \"chatty\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",

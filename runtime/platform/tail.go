@@ -16,7 +16,7 @@ type TailEvent struct {
 	// Worker and Version say which version produced the event.
 	Worker  string `json:"worker"`
 	Version string `json:"version,omitempty"`
-	// Kind is "request", "console" or "log".
+	// Kind is "request", "console", "scheduled" or "log".
 	Kind string `json:"kind"`
 	// Level is the console or log level: log, info, warn, error, debug.
 	Level   string `json:"level,omitempty"`
