@@ -33,7 +33,8 @@ type Bundle struct {
 	Warnings []string
 }
 
-// BuildBundle reads and bundles the project as Load does, without compiling or running it.
+// BuildBundle reads and bundles the project as Load does, without compiling or running it. A
+// project whose main is a .wasm module gives a bundle of that module.
 func BuildBundle(p Project) (*Bundle, error) {
 	cfg, err := loadConfig(p)
 	if err != nil {
@@ -44,13 +45,6 @@ func BuildBundle(p Project) (*Bundle, error) {
 	}
 	if _, err := os.Stat(cfg.Main); err != nil {
 		return nil, fmt.Errorf("%s: entry module %s: %w", configName(cfg), cfg.Main, errors.Unwrap(err))
-	}
-	if isWasmMain(cfg.Main) {
-		return nil, fmt.Errorf("%s: a Wasm main module cannot be deployed yet; only JavaScript and TypeScript workers can", configName(cfg))
-	}
-	res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Dir: cfg.Dir, Rules: bundleRules(cfg.Rules)})
-	if err != nil {
-		return nil, err
 	}
 	raw := make(map[string]any, len(cfg.Raw)+2)
 	for k, v := range cfg.Raw {
@@ -75,6 +69,20 @@ func BuildBundle(p Project) (*Bundle, error) {
 		raw["vars"] = vars
 	}
 	delete(raw, "rules") // already applied by the bundler
+	if isWasmMain(cfg.Main) {
+		// A Wasm worker is its module: nothing to bundle. main names the module's file, which
+		// the server keeps beside the configuration.
+		code, err := os.ReadFile(cfg.Main)
+		if err != nil {
+			return nil, fmt.Errorf("%s: entry module %s: %w", configName(cfg), relTo(cfg.Dir, cfg.Main), err)
+		}
+		raw["main"] = filepath.Base(cfg.Main)
+		return &Bundle{Name: filepath.Base(cfg.Main), Code: code, Config: raw, Warnings: append([]string(nil), cfg.Warnings...)}, nil
+	}
+	res, err := bundle.Build(bundle.Options{Entry: cfg.Main, Dir: cfg.Dir, Rules: bundleRules(cfg.Rules)})
+	if err != nil {
+		return nil, err
+	}
 	return &Bundle{
 		Name: res.Name, Code: res.Code, SourceMap: res.SourceMap, ServiceWorker: res.Format == bundle.ServiceWorker, Wasm: res.Wasm,
 		Config: raw, Warnings: append(append([]string(nil), cfg.Warnings...), res.Warnings...),
@@ -83,10 +91,17 @@ func BuildBundle(p Project) (*Bundle, error) {
 
 // FromBundle makes a Worker from an uploaded bundle and its configuration, read back from the
 // bundle's normalized config (config.Load of the wrangler.json it was written to). Only the
-// configuration's vars make up env: an upload carries no .dev.vars.
+// configuration's vars make up env: an upload carries no .dev.vars. A Wasm bundle (Name ends
+// in .wasm) runs from its file: cfg.Main must be where Code was written.
 func FromBundle(cfg *config.Config, b *Bundle, opts Options) (*Worker, error) {
 	if b.Name == "" || strings.ContainsAny(b.Name, `/\`) {
 		return nil, fmt.Errorf("bundle: script name %q must be a bare file name", b.Name)
+	}
+	if isWasmMain(b.Name) {
+		if cfg.Main != filepath.Join(cfg.Dir, b.Name) {
+			return nil, fmt.Errorf("bundle: a Wasm worker's main must be its module, %s, got %s", b.Name, cfg.Main)
+		}
+		return loadWasm(Project{}, cfg, opts, workerLimits(cfg, opts))
 	}
 	env := make(map[string]any, len(cfg.Vars))
 	for k, v := range cfg.Vars {

@@ -17,8 +17,8 @@ const MaxUploadBytes = 64 << 20
 type Upload struct {
 	// Script is the bundled script's file name (index.js).
 	Script string `json:"script"`
-	// Code is the bundled script.
-	Code string `json:"code"`
+	// Code is the bundled script, or a Wasm worker's module (base64 in JSON: it may be binary).
+	Code []byte `json:"code"`
 	// SourceMap is the script's source map, or "".
 	SourceMap string `json:"source_map,omitempty"`
 	// ServiceWorker is set for a service-worker-syntax script.
@@ -33,7 +33,7 @@ type Upload struct {
 
 // NewUpload makes the upload of a bundle.
 func NewUpload(b *runtime.Bundle) Upload {
-	return Upload{Script: b.Name, Code: string(b.Code), SourceMap: string(b.SourceMap), ServiceWorker: b.ServiceWorker, Wasm: b.Wasm, Config: b.Config, Warnings: b.Warnings}
+	return Upload{Script: b.Name, Code: b.Code, SourceMap: string(b.SourceMap), ServiceWorker: b.ServiceWorker, Wasm: b.Wasm, Config: b.Config, Warnings: b.Warnings}
 }
 
 // Rollback is the body of a rollback: the version to serve, or "" for the one before the active.
@@ -69,7 +69,7 @@ func (p *Platform) Admin() http.Handler {
 			return nil, 0, err
 		}
 		v, err := p.Deploy(tenant, r.PathValue("name"), &runtime.Bundle{
-			Name: u.Script, Code: []byte(u.Code), SourceMap: []byte(u.SourceMap), ServiceWorker: u.ServiceWorker, Wasm: u.Wasm, Config: u.Config, Warnings: u.Warnings,
+			Name: u.Script, Code: u.Code, SourceMap: []byte(u.SourceMap), ServiceWorker: u.ServiceWorker, Wasm: u.Wasm, Config: u.Config, Warnings: u.Warnings,
 		})
 		return v, http.StatusCreated, err
 	}))

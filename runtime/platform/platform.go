@@ -236,6 +236,9 @@ func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (v Version, 
 		raw[k] = val
 	}
 	raw["name"] = worker
+	if strings.HasSuffix(strings.ToLower(b.Name), ".wasm") {
+		raw["main"] = b.Name // the module is stored under its name beside the configuration
+	}
 	upload := *b
 	upload.Config = raw
 	v = Version{ID: newID(), Worker: worker, Tenant: tenant, Script: b.Name, ServiceWorker: b.ServiceWorker, CreatedOn: timeNow()}

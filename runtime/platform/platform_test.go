@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -469,7 +470,7 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 	t.Run("cron triggers", func(t *testing.T) {
 		dir := testutil.WriteFiles(t, map[string]string{
 			"wrangler.toml": "name = \"cronjob\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" +
-				"[triggers]\ncrons = [\"*/5 * * * *\", \"0 17 * * sun\"]\n" +
+				"[triggers]\ncrons = [\"3-59/5 * * * *\", \"0 17 * * sun\"]\n" +
 				"[[kv_namespaces]]\nbinding = \"DATA\"\nid = \"cron\"\n",
 			"index.js": `export default {
   async scheduled(controller, env, ctx) {
@@ -483,10 +484,10 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 			t.Fatal(err)
 		}
 		res, err := acme.Trigger(ctx, "cronjob", "")
-		if err != nil || res.Outcome != "ok" || res.Cron != "*/5 * * * *" {
+		if err != nil || res.Outcome != "ok" || res.Cron != "3-59/5 * * * *" {
 			t.Fatalf("trigger = %+v, %v", res, err)
 		}
-		if _, body := u.get(t, "cronjob.workers.test", "/"); !strings.HasPrefix(body, "*/5 * * * * at ") || !strings.HasSuffix(body, " scheduled / waitUntil ran") {
+		if _, body := u.get(t, "cronjob.workers.test", "/"); !strings.HasPrefix(body, "3-59/5 * * * * at ") || !strings.HasSuffix(body, " scheduled / waitUntil ran") {
 			t.Errorf("after a triggered run: %q", body)
 		}
 		// The minute ticker: Sunday 2026-12-06 17:00 UTC matches the second trigger only.
@@ -516,6 +517,38 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 			t.Errorf("a bad cron: %v, want HTTP 400 naming the minute", err)
 		}
 		if err := acme.Delete(ctx, "cronjob"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("a Wasm worker (main = worker.wasm) deploys and serves", func(t *testing.T) {
+		// examples/wasm-hello is built by make, not committed: build it here when missing.
+		wasmPath := filepath.Join(t.TempDir(), "worker.wasm")
+		cmd := exec.Command("go", "build", "-o", wasmPath, ".")
+		cmd.Dir = "../../examples/wasm-hello"
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building examples/wasm-hello: %v\n%s", err, out)
+		}
+		bin, err := os.ReadFile(wasmPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml":     "name = \"wasm-hello\"\nmain = \"build/worker.wasm\"\ncompatibility_date = \"2026-11-01\"\n",
+			"build/worker.wasm": string(bin),
+		})
+		b := bundleOf(t, dir)
+		if b.Name != "worker.wasm" || b.Config["main"] != "worker.wasm" {
+			t.Fatalf("Wasm bundle %q with main %v", b.Name, b.Config["main"])
+		}
+		if _, err := globex.Deploy(ctx, "wasm-hello", b); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := u.get(t, "wasm-hello.workers.test", "/x"); code != 200 || body != "Hello World!" {
+			t.Errorf("wasm-hello = %d %q", code, body)
+		}
+		if err := globex.Delete(ctx, "wasm-hello"); err != nil {
 			t.Fatal(err)
 		}
 	})
