@@ -84,6 +84,8 @@ type Options struct {
 	WallLimit time.Duration
 	// CPULimit, when not zero, overrides the configuration's limits.cpu_ms.
 	CPULimit time.Duration
+	// MemoryLimit, when not zero, overrides the configuration's limits.memory_mb, in bytes.
+	MemoryLimit uint64
 	// DurableIdleTimeout is how long an idle Durable Object stays in memory; 0 means
 	// js.DefaultIdleTimeout.
 	DurableIdleTimeout time.Duration
@@ -218,6 +220,9 @@ func workerLimits(cfg *config.Config, opts Options) Limits {
 	}
 	if opts.CPULimit > 0 {
 		limits.CPU = opts.CPULimit
+	}
+	if opts.MemoryLimit > 0 {
+		limits.Memory = opts.MemoryLimit
 	}
 	if opts.WallLimit > 0 {
 		limits.Wall = opts.WallLimit

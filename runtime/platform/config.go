@@ -29,6 +29,7 @@ import (
 //
 //	[plans.free]
 //	cpu_ms = 50                  # per request; a worker's limits.cpu_ms may lower it, never raise it
+//	memory_mb = 64               # per isolate (Wasm memory); limits.memory_mb may lower it
 //
 //	[tenants.acme]
 //	plan    = "free"
@@ -63,6 +64,9 @@ type Listen struct {
 type Plan struct {
 	// CPUMs caps the CPU time of a request, in milliseconds; 0 is molt's default (30 s).
 	CPUMs int `toml:"cpu_ms"`
+	// MemoryMB caps the memory of an isolate (Wasm linear memory), in MiB; 0 is molt's
+	// default (128).
+	MemoryMB int `toml:"memory_mb"`
 }
 
 // Tenant is one customer of the platform.
@@ -120,8 +124,8 @@ func LoadConfig(path string) (*Config, error) {
 		}
 	}
 	for name, p := range cfg.Plans {
-		if p.CPUMs < 0 {
-			errs = append(errs, fmt.Errorf("plans.%s.cpu_ms must not be negative", name))
+		if p.CPUMs < 0 || p.MemoryMB < 0 {
+			errs = append(errs, fmt.Errorf("plans.%s: limits must not be negative", name))
 		}
 	}
 	for name, t := range cfg.Tenants {
@@ -142,6 +146,16 @@ func LoadConfig(path string) (*Config, error) {
 		return nil, fmt.Errorf("platform config %s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// memoryLimit is the memory cap of a worker of tenant whose configuration asks for cfgMB (0:
+// none), in bytes: the plan's, lowered by the worker's own but never raised.
+func (c *Config) memoryLimit(tenant string, cfgMB int) uint64 {
+	mb := c.Plans[c.Tenants[tenant].Plan].MemoryMB
+	if cfgMB > 0 && (mb == 0 || cfgMB < mb) {
+		mb = cfgMB
+	}
+	return uint64(mb) << 20
 }
 
 // cpuLimit is the CPU cap of a worker of tenant whose configuration asks for cfgMs (0: none):

@@ -147,11 +147,12 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		p.tails.publish(TailEvent{Time: time.Now(), Worker: worker, Version: strings.TrimPrefix(id, ".staging-"), Kind: "console", Level: string(level), Message: text})
 	})
 	w, err := runtime.FromBundle(cfg, b, runtime.Options{
-		Console:   console,
-		PoolSize:  2,
-		PersistTo: p.stateDir(tenant),
-		CPULimit:  p.cfg.cpuLimit(tenant, cfg.Limits.CPUMs),
-		Services:  p.resolveService(tenant, worker),
+		Console:     console,
+		PoolSize:    2,
+		PersistTo:   p.stateDir(tenant),
+		CPULimit:    p.cfg.cpuLimit(tenant, cfg.Limits.CPUMs),
+		MemoryLimit: p.cfg.memoryLimit(tenant, cfg.Limits.MemoryMB),
+		Services:    p.resolveService(tenant, worker),
 	})
 	if err != nil {
 		return nil, nil, fail(http.StatusBadRequest, "%w", err)

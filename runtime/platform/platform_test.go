@@ -553,6 +553,24 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		}
 	})
 
+	t.Run("the plan's CPU limit is not raised by the worker's", func(t *testing.T) {
+		dir := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"spin\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n[limits]\ncpu_ms = 60000\n",
+			"index.js":      "export default { fetch() { for (;;) {} } };\n",
+		})
+		if _, err := acme.Deploy(ctx, "spin", bundleOf(t, dir)); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		code, body := u.get(t, "spin.workers.test", "/")
+		if code != 503 || !strings.Contains(body, "error code: 1102") || time.Since(start) > 10*time.Second {
+			t.Errorf("spinning on acme's free plan (cpu_ms 50): %d after %v\n%s", code, time.Since(start), body)
+		}
+		if err := acme.Delete(ctx, "spin"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("tail", func(t *testing.T) {
 		dir := testutil.WriteFiles(t, map[string]string{
 			"wrangler.toml": "name = \"chatty\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
