@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,8 +48,23 @@ func serveCommand() *cobra.Command {
 	return cmd
 }
 
+// checkTLS loads the certificate before anything listens, so that a bad one stops molt serve
+// at once rather than failing its first connections.
+func checkTLS(cfg *platform.Config) error {
+	if cfg.Listen.TLSCert == "" {
+		return nil
+	}
+	if _, err := tls.LoadX509KeyPair(cfg.Listen.TLSCert, cfg.Listen.TLSKey); err != nil {
+		return fmt.Errorf("listen.tls_cert/tls_key: %w", err)
+	}
+	return nil
+}
+
 // checkPlatform loads every deployed worker as molt serve would, without listening.
 func checkPlatform(cmd *cobra.Command, cfg *platform.Config, log *slog.Logger) error {
+	if err := checkTLS(cfg); err != nil {
+		return err
+	}
 	p, err := platform.Open(cfg, log)
 	if err != nil {
 		return err
@@ -64,6 +80,9 @@ func checkPlatform(cmd *cobra.Command, cfg *platform.Config, log *slog.Logger) e
 
 func runServe(ctx context.Context, cmd *cobra.Command, cfg *platform.Config, log *slog.Logger) error {
 	tuneGC()
+	if err := checkTLS(cfg); err != nil {
+		return err
+	}
 	p, err := platform.Open(cfg, log)
 	if err != nil {
 		return err
@@ -85,8 +104,14 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg *platform.Config, log
 	api.RegisterOnShutdown(p.CloseTails)
 	servers := []*http.Server{api, front}
 	errs := make(chan error, 3)
-	go func() { errs <- front.Serve(public) }()
-	go func() { errs <- api.Serve(admin) }()
+	serve := func(srv *http.Server, ln net.Listener) error {
+		if cfg.Listen.TLSCert != "" {
+			return srv.ServeTLS(ln, cfg.Listen.TLSCert, cfg.Listen.TLSKey)
+		}
+		return srv.Serve(ln)
+	}
+	go func() { errs <- serve(front, public) }()
+	go func() { errs <- serve(api, admin) }()
 	if cfg.Listen.Metrics != "" {
 		ln, err := net.Listen("tcp", cfg.Listen.Metrics)
 		if err != nil {
@@ -106,7 +131,11 @@ func runServe(ctx context.Context, cmd *cobra.Command, cfg *platform.Config, log
 	defer stopCrons()
 	go p.RunCrons(cronCtx)
 	out := cmd.ErrOrStderr()
-	fmt.Fprintf(out, "⎔ Workers on http://%s (hosts *.%s)\n⎔ Admin API on http://%s\n", public.Addr(), cfg.Domain, admin.Addr())
+	scheme := "http"
+	if cfg.Listen.TLSCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(out, "⎔ Workers on %s://%s (hosts *.%s)\n⎔ Admin API on %s://%s\n", scheme, public.Addr(), cfg.Domain, scheme, admin.Addr())
 	select {
 	case <-ctx.Done():
 	case err = <-errs:

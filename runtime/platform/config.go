@@ -25,6 +25,8 @@ import (
 //	[listen]
 //	public = ":8080"             # the workers' front
 //	admin  = "127.0.0.1:8081"    # the admin API
+//	tls_cert = "cert.pem"        # optional: HTTPS on both, with tls_key
+//	trusted_proxies = ["10.0.0.0/8"]  # optional: believe their CF-Connecting-IP / X-Forwarded-For
 //	metrics = "127.0.0.1:9090"   # optional: Prometheus metrics at /metrics
 //
 //	[plans.free]
@@ -58,6 +60,16 @@ type Listen struct {
 	// Metrics, when set, is the address of the Prometheus metrics (GET /metrics). They name
 	// every tenant's workers: keep it for the operator.
 	Metrics string `toml:"metrics"`
+	// TLSCert and TLSKey, when set, are the PEM files of the certificate the public front and
+	// the admin API serve HTTPS with; relative to the configuration file.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// TrustedProxies are the networks (CIDR) of proxies in front of the platform: from them, the
+	// client's address is taken from CF-Connecting-IP or X-Forwarded-For. From anyone else
+	// those headers are dropped and the connection's address is used.
+	TrustedProxies []string `toml:"trusted_proxies"`
+
+	trusted []*net.IPNet
 }
 
 // Plan has the limits of the workers of the tenants on it.
@@ -118,6 +130,22 @@ func LoadConfig(path string) (*Config, error) {
 			errs = append(errs, fmt.Errorf("%s %q: want host:port: %v", what, addr, err))
 		}
 	}
+	if (cfg.Listen.TLSCert == "") != (cfg.Listen.TLSKey == "") {
+		errs = append(errs, errors.New("listen.tls_cert and listen.tls_key go together"))
+	}
+	for _, f := range []*string{&cfg.Listen.TLSCert, &cfg.Listen.TLSKey} {
+		if *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(filepath.Dir(abs), *f)
+		}
+	}
+	for _, cidr := range cfg.Listen.TrustedProxies {
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("listen.trusted_proxies: %v", err))
+			continue
+		}
+		cfg.Listen.trusted = append(cfg.Listen.trusted, n)
+	}
 	if cfg.Listen.Metrics != "" {
 		if _, _, err := net.SplitHostPort(cfg.Listen.Metrics); err != nil {
 			errs = append(errs, fmt.Errorf("listen.metrics %q: want host:port: %v", cfg.Listen.Metrics, err))
@@ -156,6 +184,21 @@ func (c *Config) memoryLimit(tenant string, cfgMB int) uint64 {
 		mb = cfgMB
 	}
 	return uint64(mb) << 20
+}
+
+// trusts reports whether the peer at remoteAddr (host:port) is a trusted proxy.
+func (l *Listen) trusts(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	for _, n := range l.trusted {
+		if ip != nil && n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // cpuLimit is the CPU cap of a worker of tenant whose configuration asks for cfgMs (0: none):

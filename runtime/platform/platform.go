@@ -414,22 +414,26 @@ func (p *Platform) Workers(tenant string) []Version {
 
 // urls lists where a worker answers, for people: its hostnames with the front's port.
 func (p *Platform) urls(routes []route) []string {
+	scheme, std := "http", "80"
+	if p.cfg.Listen.TLSCert != "" {
+		scheme, std = "https", "443"
+	}
 	port := ""
-	if _, pt, err := net.SplitHostPort(p.cfg.Listen.Public); err == nil && pt != "80" {
+	if _, pt, err := net.SplitHostPort(p.cfg.Listen.Public); err == nil && pt != std {
 		port = ":" + pt
 	}
 	out := make([]string, 0, len(routes))
 	for i := len(routes) - 1; i >= 0; i-- { // the default hostname, appended last, first
 		r := routes[i]
 		if r.whole {
-			out = append(out, "http://"+r.host+port+"/")
+			out = append(out, scheme+"://"+r.host+port+"/")
 			continue
 		}
 		host := r.host
 		if r.hostWild {
 			host = "*" + host
 		}
-		out = append(out, "http://"+host+port+r.path+map[bool]string{true: "*"}[r.pathWild])
+		out = append(out, scheme+"://"+host+port+r.path+map[bool]string{true: "*"}[r.pathWild])
 	}
 	return out
 }
@@ -459,9 +463,7 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		host = h
 	}
 	host = strings.TrimSuffix(host, ".")
-	// The front faces clients directly: a CF-Connecting-IP they send is not to be believed,
-	// so the Host sets it from the connection.
-	r.Header.Del("CF-Connecting-IP")
+	clientAddress(r, &p.cfg.Listen)
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	tenant, worker := "", ""
@@ -492,6 +494,25 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		runtimeGosched()
 	}
 	http.Error(w, "the worker is being replaced; try again", http.StatusServiceUnavailable)
+}
+
+// clientAddress sets CF-Connecting-IP to the client's address for the worker. A client's own
+// header is not to be believed, so it is dropped, and the Host sets it from the connection;
+// a trusted proxy's is kept, or taken from the last address it added to X-Forwarded-For.
+func clientAddress(r *http.Request, l *Listen) {
+	if !l.trusts(r.RemoteAddr) {
+		r.Header.Del("CF-Connecting-IP")
+		return
+	}
+	if r.Header.Get("CF-Connecting-IP") != "" {
+		return
+	}
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		hops := strings.Split(xff[len(xff)-1], ",")
+		if ip := strings.TrimSpace(hops[len(hops)-1]); net.ParseIP(ip) != nil {
+			r.Header.Set("CF-Connecting-IP", ip)
+		}
+	}
 }
 
 // notFound is the page of a host no worker answers on.
