@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -69,8 +70,10 @@ func (r *remote) worker(dir string) (string, error) {
 
 func deployCommand() *cobra.Command {
 	var (
-		r    remote
-		vars []string
+		r      remote
+		vars   []string
+		dryRun bool
+		outdir string
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy [DIR]",
@@ -88,9 +91,12 @@ func deployCommand() *cobra.Command {
 				}
 				p.Vars[k] = val
 			}
-			c, err := r.client()
-			if err != nil {
-				return err
+			var c *platform.Client
+			if !dryRun {
+				var err error
+				if c, err = r.client(); err != nil {
+					return err
+				}
 			}
 			b, err := runtime.BuildBundle(p)
 			if err != nil {
@@ -107,6 +113,13 @@ func deployCommand() *cobra.Command {
 			for _, w := range b.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "▲ [WARNING] %s\n", w)
 			}
+			if dryRun {
+				fmt.Fprintf(out, "Built %s: %s, %d bytes (source map %d bytes); not deployed (--dry-run)\n", name, b.Name, len(b.Code), len(b.SourceMap))
+				if outdir != "" {
+					return writeBundle(outdir, b)
+				}
+				return nil
+			}
 			v, err := c.Deploy(cmd.Context(), name, b)
 			if err != nil {
 				return fmt.Errorf("deploy %s: %w", name, err)
@@ -120,7 +133,30 @@ func deployCommand() *cobra.Command {
 	}
 	r.flags(cmd)
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "a variable KEY:VALUE for the worker's env (repeatable)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "build the bundle and stop: nothing is uploaded")
+	cmd.Flags().StringVar(&outdir, "outdir", "", "with --dry-run, write the bundle, its source map and the normalized wrangler.json here")
 	return cmd
+}
+
+// writeBundle writes what molt deploy would upload, for a look before deploying.
+func writeBundle(dir string, b *runtime.Bundle) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	cfg, err := json.MarshalIndent(b.Config, "", "  ")
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{b.Name: b.Code, "wrangler.json": cfg}
+	if len(b.SourceMap) > 0 {
+		files[b.Name+".map"] = b.SourceMap
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return fmt.Errorf("--outdir: %w", err)
+		}
+	}
+	return nil
 }
 
 func versionsCommand() *cobra.Command {

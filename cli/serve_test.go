@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,5 +100,28 @@ func TestServeDeploy(t *testing.T) {
 	}
 	if _, errOut, code := cli("delete", "--name", "hello", "--to", to, "--token", "molt_wrong"); code == 0 || !strings.Contains(errOut, "HTTP 401") {
 		t.Errorf("delete with a wrong token: exit %d, %q", code, errOut)
+	}
+}
+
+// molt deploy --dry-run builds without a platform and writes what it would upload.
+func TestDeployDryRun(t *testing.T) {
+	t.Setenv("MOLT_API_URL", "")
+	t.Setenv("MOLT_API_TOKEN", "")
+	out := t.TempDir()
+	stdout, errOut, code := cliRun("deploy", "../examples/hello", "--dry-run", "--outdir", out)
+	if code != 0 || !strings.Contains(stdout, "not deployed (--dry-run)") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errOut)
+	}
+	for _, name := range []string{"index.js", "index.js.map", "wrangler.json"} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	cfg, _ := os.ReadFile(filepath.Join(out, "wrangler.json"))
+	if !strings.Contains(string(cfg), `"name": "hello"`) {
+		t.Errorf("wrangler.json = %s", cfg)
+	}
+	if _, errOut, code := cliRun("deploy", "../examples/hello"); code == 0 || !strings.Contains(errOut, "--to") {
+		t.Errorf("deploy without --to: exit %d, %q", code, errOut)
 	}
 }

@@ -99,6 +99,11 @@ func Open(cfg *Config, log *slog.Logger) (*Platform, error) {
 			if !w.IsDir() || strings.HasPrefix(w.Name(), ".") {
 				continue
 			}
+			// A deploy that a crash interrupted left its staging folder; it never served.
+			stale, _ := filepath.Glob(filepath.Join(p.workerDir(t.Name(), w.Name()), ".staging-*"))
+			for _, dir := range stale {
+				os.RemoveAll(dir)
+			}
 			if err := p.loadStored(t.Name(), w.Name()); err != nil {
 				log.Error("worker not served: its active version does not load", "tenant", t.Name(), "worker", w.Name(), "error", err.Error())
 			}
