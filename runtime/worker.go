@@ -72,6 +72,8 @@ type Worker struct {
 	wasm *wasmWorker
 	// release lets go of the binding state (KV and Vectorize stores) this version holds.
 	release func()
+	// objects are the version's Durable Object namespaces; nil for Wasm workers.
+	objects *durableObjects
 }
 
 // Options are the host-side settings a Worker is built with.
@@ -95,6 +97,9 @@ type Options struct {
 	// Services resolves the workers that [[services]] bindings name; nil leaves them out with
 	// a warning (molt dev).
 	Services ServiceResolver
+	// DurableObjects resolves the Durable Object classes of other workers (script_name); nil
+	// refuses such bindings (molt dev runs one worker).
+	DurableObjects DurableResolver
 }
 
 // Load reads, bundles and compiles the project into a Worker.
@@ -160,7 +165,7 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 		releaseKV()
 		return nil, err
 	}
-	objects, objectWarnings, err := durableBindings(cfg, opts.PersistTo, env)
+	objects, objectWarnings, err := durableBindings(cfg, opts.PersistTo, opts.DurableObjects, env)
 	if err != nil {
 		releaseKV()
 		releaseVectorize()
@@ -206,7 +211,7 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 		inputs = append(inputs, cfg.Path)
 	}
 	inputs = append(inputs, filepath.Join(cfg.Dir, ".dev.vars"))
-	return &Worker{Name: cfg.Name, Version: versions.Add(1), Inputs: inputs, Warnings: warnings, Limits: limits, pool: pool, release: release}, nil
+	return &Worker{Name: cfg.Name, Version: versions.Add(1), Inputs: inputs, Warnings: warnings, Limits: limits, pool: pool, release: release, objects: objects}, nil
 }
 
 // workerLimits combines the configuration's limits, the defaults and the host's overrides.

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/moltworker/molt/bindings/durable"
 	"github.com/moltworker/molt/isolates/js"
 	"github.com/moltworker/molt/runtime"
 	"github.com/moltworker/molt/runtime/config"
@@ -82,10 +83,13 @@ func Open(cfg *Config, log *slog.Logger) (*Platform, error) {
 	p := &Platform{cfg: cfg, log: log, tokens: &tokens{path: tokensPath(cfg.DataDir)}, metrics: newMetrics(), workers: map[string]*deployed{}}
 	p.opening.Store(true)
 	defer p.opening.Store(false)
+	p.publish() // resolvers read the front while the stored workers load
 	tenants, err := os.ReadDir(filepath.Join(cfg.DataDir, "tenants"))
 	if err != nil {
 		return nil, err
 	}
+	type stored struct{ tenant, worker string }
+	var pending []stored
 	for _, t := range tenants {
 		if _, ok := cfg.Tenants[t.Name()]; !ok {
 			log.Warn("data for a tenant not in the configuration; its workers are not served", "tenant", t.Name())
@@ -104,10 +108,28 @@ func Open(cfg *Config, log *slog.Logger) (*Platform, error) {
 			for _, dir := range stale {
 				os.RemoveAll(dir)
 			}
-			if err := p.loadStored(t.Name(), w.Name()); err != nil {
-				log.Error("worker not served: its active version does not load", "tenant", t.Name(), "worker", w.Name(), "error", err.Error())
-			}
+			pending = append(pending, stored{t.Name(), w.Name()})
 		}
+	}
+	// A worker binding another's Durable Objects loads after it: passes go on while one loads.
+	errs := map[stored]error{}
+	for progress := true; progress && len(pending) > 0; {
+		progress = false
+		var next []stored
+		for _, s := range pending {
+			if err := p.loadStored(s.tenant, s.worker); err != nil {
+				errs[s] = err
+				next = append(next, s)
+				continue
+			}
+			delete(errs, s)
+			progress = true
+			p.publish()
+		}
+		pending = next
+	}
+	for s, err := range errs {
+		log.Error("worker not served: its active version does not load", "tenant", s.tenant, "worker", s.worker, "error", err.Error())
 	}
 	p.publish()
 	return p, nil
@@ -158,6 +180,17 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		CPULimit:    p.cfg.cpuLimit(tenant, cfg.Limits.CPUMs),
 		MemoryLimit: p.cfg.memoryLimit(tenant, cfg.Limits.MemoryMB),
 		Services:    p.resolveService(tenant, worker),
+		DurableObjects: func(script, class string) (*durable.Namespace, error) {
+			l := p.front.Load().live[script]
+			if l == nil || l.version.Tenant != tenant {
+				return nil, fail(http.StatusBadRequest, "script_name %q: the tenant has no worker of that name", script)
+			}
+			ns := l.worker.DurableNamespace(class)
+			if ns == nil {
+				return nil, fail(http.StatusBadRequest, "worker %q has no Durable Object binding of class %q", script, class)
+			}
+			return ns, nil
+		},
 	})
 	if err != nil {
 		return nil, nil, fail(http.StatusBadRequest, "%w", err)

@@ -571,6 +571,53 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		}
 	})
 
+	t.Run("Durable Objects of another worker of the tenant (script_name)", func(t *testing.T) {
+		owner := bundleOf(t, "../../examples/do-counter")
+		code, err := os.ReadFile("../../examples/do-counter/src/index.js")
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"counter-client\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" +
+				"[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\nscript_name = \"counter-owner\"\n",
+			"index.js": string(code),
+		})
+		if _, err := acme.Deploy(ctx, "counter-client", bundleOf(t, client)); status(err) != 400 {
+			t.Errorf("binding a worker not deployed: %v, want HTTP 400", err)
+		}
+		if _, err := acme.Deploy(ctx, "counter-owner", owner); err != nil {
+			t.Fatal(err)
+		}
+		increment := func(host string) string {
+			req, _ := http.NewRequest("POST", u.front.URL+"/increment/shared", nil)
+			req.Host = host
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			return string(body)
+		}
+		increment("counter-owner.workers.test")
+		if _, err := acme.Deploy(ctx, "counter-client", bundleOf(t, client)); err != nil {
+			t.Fatal(err)
+		}
+		if got := increment("counter-client.workers.test"); got != `{"name":"shared","value":2}` {
+			t.Errorf("through the client: %s, want the owner's object at 2", got)
+		}
+		if _, err := acme.Deploy(ctx, "counter-owner", owner); err != nil {
+			t.Fatal(err)
+		}
+		if got := increment("counter-client.workers.test"); got != `{"name":"shared","value":3}` {
+			t.Errorf("after the owner's new version: %s, want 3", got)
+		}
+		if _, err := globex.Deploy(ctx, "counter-thief", bundleOf(t, client)); status(err) != 400 {
+			t.Errorf("another tenant binding acme's class: %v, want HTTP 400", err)
+		}
+		// Both stay for the restart below, which must load the owner before the client.
+	})
+
 	t.Run("tail", func(t *testing.T) {
 		dir := testutil.WriteFiles(t, map[string]string{
 			"wrangler.toml": "name = \"chatty\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
@@ -651,7 +698,7 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 			`molt_deploys_total{tenant="acme",worker="live",result="refused"} 1`,
 			`molt_deploys_total{tenant="globex",worker="hello",result="refused"} 1`,
 			`molt_request_duration_seconds_count{tenant="acme",worker="live"} `,
-			"molt_workers 5\n", // hello, router, store-a, store-g, live
+			"molt_workers 7\n", // hello, router, store-a, store-g, live, counter-owner, counter-client
 		} {
 			if !strings.Contains(text, want) {
 				t.Errorf("metrics lack %q:\n%s", want, text)
@@ -678,6 +725,17 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		} {
 			if code, body := again.get(t, tt.host, "/"); code != 200 || body != tt.want {
 				t.Errorf("after restart %s = %d %q, want %q", tt.host, code, body, tt.want)
+			}
+		}
+		req, _ := http.NewRequest("POST", again.front.URL+"/increment/shared", nil)
+		req.Host = "counter-client.workers.test"
+		if res, err := http.DefaultClient.Do(req); err != nil {
+			t.Error(err)
+		} else {
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if string(body) != `{"name":"shared","value":4}` {
+				t.Errorf("the client of another worker's objects after restart: %s, want 4", body)
 			}
 		}
 		if code, _ := again.get(t, "hello.workers.test", "/"); code != 404 {
