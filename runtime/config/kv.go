@@ -29,51 +29,60 @@ func (ns KVNamespace) LocalID() string {
 var validBinding = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
 
 func (r *fieldReader) kvNamespaces() []KVNamespace {
-	v, at, ok := r.get("kv_namespaces")
+	return bindingEntries(r, "kv_namespaces", "namespaces", "binding and id",
+		func(str func(field string, required bool) string) (KVNamespace, string) {
+			ns := KVNamespace{Binding: str("binding", true), ID: str("id", false), PreviewID: str("preview_id", false)}
+			return ns, ns.Binding
+		})
+}
+
+// bindingEntries reads the array of binding tables under key (kv_namespaces, vectorize): each
+// entry must be an object, which read turns into its value through the entry's string fields;
+// read also names the entry's binding, which must be a JavaScript identifier used once.
+// noun and shape word the errors ("an array of namespaces", "an object with binding and id").
+func bindingEntries[T any](r *fieldReader, key, noun, shape string, read func(str func(field string, required bool) string) (T, string)) []T {
+	v, at, ok := r.get(key)
 	if !ok {
 		return nil
 	}
 	arr, ok := v.([]any)
 	if !ok {
-		r.fail(at, "%q must be an array of namespaces, got %s", at.String(), describe(v))
+		r.fail(at, "%q must be an array of %s, got %s", at.String(), noun, describe(v))
 		return nil
 	}
-	out := make([]KVNamespace, 0, len(arr))
+	out := make([]T, 0, len(arr))
 	seen := map[string]bool{}
 	for i, e := range arr {
 		at := at.index(i)
 		m, ok := e.(map[string]any)
 		if !ok {
-			r.fail(at, "%q must be an object with binding and id, got %s", at.String(), describe(e))
+			r.fail(at, "%q must be an object with %s, got %s", at.String(), shape, describe(e))
 			continue
 		}
-		var ns KVNamespace
-		str := func(key string, required bool) string {
-			v, present := m[key]
+		str := func(field string, required bool) string {
+			v, present := m[field]
 			if !present || v == nil {
 				if required {
-					r.fail(at, "%q must have a %q field", at.String(), key)
+					r.fail(at, "%q must have a %q field", at.String(), field)
 				}
 				return ""
 			}
 			s, ok := v.(string)
 			if !ok {
-				r.fail(at.child(key), "%q must be a string, got %s", at.child(key).String(), describe(v))
+				r.fail(at.child(field), "%q must be a string, got %s", at.child(field).String(), describe(v))
 			}
 			return s
 		}
-		ns.Binding = str("binding", true)
-		ns.ID = str("id", false)
-		ns.PreviewID = str("preview_id", false)
+		item, binding := read(str)
 		switch {
-		case ns.Binding == "":
-		case !validBinding.MatchString(ns.Binding):
-			r.fail(at.child("binding"), "%q must be a valid JavaScript identifier, got %q", at.child("binding").String(), ns.Binding)
-		case seen[ns.Binding]:
-			r.fail(at.child("binding"), "%q: the binding %q is defined more than once", at.child("binding").String(), ns.Binding)
+		case binding == "":
+		case !validBinding.MatchString(binding):
+			r.fail(at.child("binding"), "%q must be a valid JavaScript identifier, got %q", at.child("binding").String(), binding)
+		case seen[binding]:
+			r.fail(at.child("binding"), "%q: the binding %q is defined more than once", at.child("binding").String(), binding)
 		}
-		seen[ns.Binding] = true
-		out = append(out, ns)
+		seen[binding] = true
+		out = append(out, item)
 	}
 	return out
 }
