@@ -2,9 +2,7 @@ package runtime
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/moltworker/molt/internal/testutil"
@@ -15,15 +13,7 @@ func TestConnectingIP(t *testing.T) {
 	dir := testutil.WriteFiles(t, map[string]string{
 		"index.js": `export default { fetch(req) { return new Response(req.headers.get("CF-Connecting-IP")); } };`,
 	})
-	w, err := Load(Project{Path: dir + "/index.js"}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	host := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	host.Swap(w)
-	srv := httptest.NewServer(host)
-	defer srv.Close()
+	srv := serveProject(t, dir+"/index.js", Options{})
 	for _, tc := range []struct{ sent, want string }{{"", "127.0.0.1"}, {"203.0.113.9", "203.0.113.9"}} {
 		req, _ := http.NewRequest("GET", srv.URL, nil)
 		if tc.sent != "" {

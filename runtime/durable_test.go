@@ -120,15 +120,8 @@ export default {
 	})
 	state := t.TempDir()
 	session := func(path string) string {
-		w, err := Load(Project{Path: dir}, Options{PersistTo: state})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		host := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)))
-		host.Swap(w)
-		srv := httptest.NewServer(host)
-		defer srv.Close()
+		srv, stop := startProject(t, dir, Options{PersistTo: state})
+		defer stop()
 		if path == "/fired" {
 			deadline := time.Now().Add(5 * time.Second)
 			for time.Now().Before(deadline) {

@@ -20,18 +20,29 @@ import (
 // serveProject loads dir and serves it on a loopback port.
 func serveProject(t *testing.T, dir string, opts Options) *httptest.Server {
 	t.Helper()
-	w, err := Load(Project{Path: dir}, opts)
+	srv, stop := startProject(t, dir, opts)
+	t.Cleanup(stop)
+	return srv
+}
+
+// startProject loads the project at path and serves it on a loopback port until stop, which
+// also closes the worker and lets go of its state, as molt dev does when it exits: tests of
+// what survives a restart call it twice.
+func startProject(t *testing.T, path string, opts Options) (srv *httptest.Server, stop func()) {
+	t.Helper()
+	w, err := Load(Project{Path: path}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(w.Close)
 	host := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	host.Swap(w)
-	srv := httptest.NewUnstartedServer(host)
+	srv = httptest.NewUnstartedServer(host)
 	srv.Config.MaxHeaderBytes = MaxHeaderBytes
 	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv
+	return srv, func() {
+		srv.Close()
+		w.Close()
+	}
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -35,15 +35,8 @@ func TestKVSurvivesRestart(t *testing.T) {
 	dir := kvProject(t, "[[kv_namespaces]]\nbinding = \"DATA\"\nid = \"prod\"\npreview_id = \"dev\"\n")
 	state := t.TempDir()
 	serveOnce := func(path string) string {
-		w, err := Load(Project{Path: dir}, Options{PersistTo: state})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		host := NewHost(slog.New(slog.NewTextHandler(io.Discard, nil)))
-		host.Swap(w)
-		srv := httptest.NewServer(host)
-		defer srv.Close()
+		srv, stop := startProject(t, dir, Options{PersistTo: state})
+		defer stop()
 		_, body := get(t, srv.URL+path)
 		return body
 	}
