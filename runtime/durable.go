@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/moltworker/molt/bindings/durable"
@@ -64,7 +65,9 @@ func (w *Worker) DurableNamespace(class string) *durable.Namespace {
 // renamed class keeps the ids and data of its first name, as on Cloudflare.
 func durableBindings(cfg *config.Config, persistTo string, resolve DurableResolver, env map[string]any) (*durableObjects, []string, error) {
 	d := &durableObjects{}
-	if len(cfg.DurableObjects) == 0 {
+	// Under molt serve (resolve set) a worker also hosts the classes its migrations create
+	// without binding them, for other workers' script_name bindings.
+	if len(cfg.DurableObjects) == 0 && (resolve == nil || len(cfg.Migrations) == 0) {
 		return d, nil, nil
 	}
 	dir, err := StateDir(cfg.Dir, persistTo)
@@ -78,6 +81,22 @@ func durableBindings(cfg *config.Config, persistTo string, resolve DurableResolv
 	}
 	var warnings []string
 	byClass := map[string]*durable.Namespace{}
+	newNamespace := func(class string, storage config.ClassStorage) (*durable.Namespace, error) {
+		origin := class
+		if names := former[class]; len(names) > 0 {
+			origin = names[0]
+		}
+		key := worker + "-" + origin
+		ns, err := durable.NewNamespace(durable.NamespaceOptions{
+			UniqueKey: key, ClassName: class, Dir: DurablePath(dir, key), SQL: storage == config.ClassSQLite,
+		})
+		if err != nil {
+			return nil, err
+		}
+		byClass[class] = ns
+		d.namespaces = append(d.namespaces, ns)
+		return ns, nil
+	}
 	for i, b := range cfg.DurableObjects {
 		at := fmt.Sprintf("durable_objects.bindings[%d]", i)
 		if b.ScriptName != "" && b.ScriptName != cfg.Name && resolve != nil {
@@ -105,20 +124,25 @@ func durableBindings(cfg *config.Config, persistTo string, resolve DurableResolv
 		case config.ClassUndeclared:
 			warnings = append(warnings, fmt.Sprintf("no migration creates the Durable Object class %q; molt gives it key-value storage, but deploying needs a [[migrations]] entry with new_classes or new_sqlite_classes", b.ClassName))
 		}
-		origin := b.ClassName
-		if names := former[b.ClassName]; len(names) > 0 {
-			origin = names[0]
-		}
-		key := worker + "-" + origin
-		ns, err := durable.NewNamespace(durable.NamespaceOptions{
-			UniqueKey: key, ClassName: b.ClassName, Dir: DurablePath(dir, key), SQL: storage == config.ClassSQLite,
-		})
+		ns, err := newNamespace(b.ClassName, storage)
 		if err != nil {
 			return nil, nil, err
 		}
-		byClass[b.ClassName] = ns
-		d.namespaces = append(d.namespaces, ns)
 		env[b.Name] = ns
+	}
+	if resolve != nil {
+		names := make([]string, 0, len(classes))
+		for class := range classes {
+			names = append(names, class)
+		}
+		sort.Strings(names)
+		for _, class := range names {
+			if storage := classes[class]; byClass[class] == nil && (storage == config.ClassKV || storage == config.ClassSQLite) {
+				if _, err := newNamespace(class, storage); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
 	}
 	return d, warnings, nil
 }

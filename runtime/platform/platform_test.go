@@ -615,7 +615,34 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		if _, err := globex.Deploy(ctx, "counter-thief", bundleOf(t, client)); status(err) != 400 {
 			t.Errorf("another tenant binding acme's class: %v, want HTTP 400", err)
 		}
-		// Both stay for the restart below, which must load the owner before the client.
+		// An owner need not bind its class: its migrations are enough.
+		bareOwner := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"bare-owner\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" +
+				"[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Counter\"]\n",
+			"index.js": string(code),
+		})
+		bareClient := testutil.WriteFiles(t, map[string]string{
+			"wrangler.toml": "name = \"bare-client\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" +
+				"[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\nscript_name = \"bare-owner\"\n",
+			"index.js": string(code),
+		})
+		if _, err := acme.Deploy(ctx, "bare-owner", bundleOf(t, bareOwner)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := acme.Deploy(ctx, "bare-client", bundleOf(t, bareClient)); err != nil {
+			t.Fatal(err)
+		}
+		increment("bare-client.workers.test")
+		if got := increment("bare-client.workers.test"); got != `{"name":"shared","value":2}` {
+			t.Errorf("through a client of an owner without its own binding: %s", got)
+		}
+		for _, w := range []string{"bare-client", "bare-owner"} {
+			if err := acme.Delete(ctx, w); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// counter-owner and counter-client stay for the restart below, which must load the
+		// owner before the client.
 	})
 
 	t.Run("tail", func(t *testing.T) {
