@@ -32,6 +32,7 @@ import (
 //	[plans.free]
 //	cpu_ms = 50                  # per request; a worker's limits.cpu_ms may lower it, never raise it
 //	memory_mb = 64               # per isolate (Wasm memory); limits.memory_mb may lower it
+//	max_workers = 10             # workers per tenant
 //
 //	[tenants.acme]
 //	plan    = "free"
@@ -79,6 +80,8 @@ type Plan struct {
 	// MemoryMB caps the memory of an isolate (Wasm linear memory), in MiB; 0 is molt's
 	// default (128).
 	MemoryMB int `toml:"memory_mb"`
+	// MaxWorkers caps how many workers a tenant on the plan may have; 0 is no cap.
+	MaxWorkers int `toml:"max_workers"`
 }
 
 // Tenant is one customer of the platform.
@@ -152,7 +155,7 @@ func LoadConfig(path string) (*Config, error) {
 		}
 	}
 	for name, p := range cfg.Plans {
-		if p.CPUMs < 0 || p.MemoryMB < 0 {
+		if p.CPUMs < 0 || p.MemoryMB < 0 || p.MaxWorkers < 0 {
 			errs = append(errs, fmt.Errorf("plans.%s: limits must not be negative", name))
 		}
 	}

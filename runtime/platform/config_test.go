@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,6 +54,36 @@ func TestConfigErrors(t *testing.T) {
 		_, err := LoadConfig(filepath.Join(dir, "p.toml"))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: %v, want an error with %q", tt.text, err, tt.want)
+		}
+	}
+}
+
+// A plan's max_workers caps a tenant's workers; new versions of an existing one still deploy.
+func TestMaxWorkers(t *testing.T) {
+	dir := testutil.WriteFiles(t, map[string]string{"p.toml": "data_dir = \"data\"\ndomain = \"w.test\"\n" +
+		"[listen]\npublic = \"127.0.0.1:0\"\nadmin = \"127.0.0.1:0\"\n[plans.tiny]\nmax_workers = 1\n[tenants.small]\nplan = \"tiny\"\n"})
+	cfg, err := LoadConfig(filepath.Join(dir, "p.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := startPlatform(t, cfg)
+	c := u.client(t, "small")
+	ctx := context.Background()
+	b := bundleOf(t, "../../examples/hello")
+	for _, step := range []struct {
+		do, worker string
+		want       int
+	}{
+		{"deploy", "a", 0}, {"deploy", "b", 403}, {"deploy", "a", 0}, {"delete", "a", 0}, {"deploy", "b", 0},
+	} {
+		var err error
+		if step.do == "deploy" {
+			_, err = c.Deploy(ctx, step.worker, b)
+		} else {
+			err = c.Delete(ctx, step.worker)
+		}
+		if got := status(err); got != step.want {
+			t.Errorf("%s %s: %v, want HTTP %d", step.do, step.worker, err, step.want)
 		}
 	}
 }

@@ -265,7 +265,10 @@ func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (v Version, 
 		return Version{}, fail(http.StatusBadRequest, "script name %q must be a bare file name", b.Name)
 	}
 	p.mu.Lock()
-	_, err = p.owned(tenant, worker)
+	existing, err := p.owned(tenant, worker)
+	if err == nil && existing == nil {
+		err = p.checkQuota(tenant)
+	}
 	p.mu.Unlock()
 	if err != nil {
 		return Version{}, err
@@ -294,6 +297,9 @@ func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (v Version, 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	old, err := p.owned(tenant, worker)
+	if err == nil && old == nil {
+		err = p.checkQuota(tenant) // again: another deploy may have added a worker meanwhile
+	}
 	if err == nil {
 		err = p.checkConflicts(worker, routes)
 	}
@@ -319,6 +325,24 @@ func (p *Platform) Deploy(tenant, worker string, b *runtime.Bundle) (v Version, 
 	out := l.version
 	out.Active, out.URLs = true, p.urls(routes)
 	return out, nil
+}
+
+// checkQuota refuses a new worker past the tenant's plan's max_workers. The caller holds p.mu.
+func (p *Platform) checkQuota(tenant string) error {
+	max := p.cfg.Plans[p.cfg.Tenants[tenant].Plan].MaxWorkers
+	if max == 0 {
+		return nil
+	}
+	n := 0
+	for _, d := range p.workers {
+		if d.tenant == tenant {
+			n++
+		}
+	}
+	if n >= max {
+		return fail(http.StatusForbidden, "tenant %s has %d workers, the most its plan allows; delete one first", tenant, n)
+	}
+	return nil
 }
 
 // checkConflicts refuses routes another worker already has. The caller holds p.mu.
