@@ -53,6 +53,17 @@ func (r *remote) client() (*platform.Client, error) {
 	return &platform.Client{URL: to, Token: token}, nil
 }
 
+// target is the admin API client and the worker a command acts on, the worker named by --name
+// or by the project in dir.
+func (r *remote) target(dir string) (*platform.Client, string, error) {
+	c, err := r.client()
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := r.worker(dir)
+	return c, name, err
+}
+
 // worker is the worker's name: --name, or the name in the project's configuration in dir.
 func (r *remote) worker(dir string) (string, error) {
 	if r.name != "" {
@@ -167,11 +178,7 @@ func versionsCommand() *cobra.Command {
 		Short: "List a worker's versions, oldest first",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := r.client()
-			if err != nil {
-				return err
-			}
-			name, err := r.worker(dirArg(args))
+			c, name, err := r.target(dirArg(args))
 			if err != nil {
 				return err
 			}
@@ -203,11 +210,7 @@ func rollbackCommand() *cobra.Command {
 		Short: "Serve an earlier version of a worker again (default: the one before the active one)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := r.client()
-			if err != nil {
-				return err
-			}
-			name, err := r.worker(".")
+			c, name, err := r.target(".")
 			if err != nil {
 				return err
 			}
@@ -230,11 +233,7 @@ func deleteCommand() *cobra.Command {
 		Short: "Stop serving a worker and delete its versions (the tenant's KV data stays)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := r.client()
-			if err != nil {
-				return err
-			}
-			name, err := r.worker(".")
+			c, name, err := r.target(".")
 			if err != nil {
 				return err
 			}
@@ -262,11 +261,7 @@ func tailCommand() *cobra.Command {
 			if format != "pretty" && format != "json" {
 				return fmt.Errorf("--format %q: want pretty or json", format)
 			}
-			c, err := r.client()
-			if err != nil {
-				return err
-			}
-			name, err := r.worker(dirArg(args))
+			c, name, err := r.target(dirArg(args))
 			if err != nil {
 				return err
 			}
@@ -323,11 +318,7 @@ func triggerCommand() *cobra.Command {
 		Short: "Run a deployed worker's scheduled handler now, as its cron trigger would",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := r.client()
-			if err != nil {
-				return err
-			}
-			name, err := r.worker(dirArg(args))
+			c, name, err := r.target(dirArg(args))
 			if err != nil {
 				return err
 			}
