@@ -5,6 +5,7 @@ package js
 func init() {
 	register("headers", []string{"Headers"}, nil)
 	register("body", nil, nil)
+	register("intrinsics", nil, nil)
 	register("request", []string{"Request"}, nil)
 	register("response", []string{"Response"}, nil)
 	register("worker", []string{"ExecutionContext"}, nil)

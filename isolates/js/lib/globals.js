@@ -34,28 +34,11 @@ function atob(data) {
 
 // --- structuredClone --------------------------------------------------------------------------
 
-// Intrinsics are captured once, before user code can patch them, and called with .call so that
-// brand checks work on the real internal slots rather than on spoofable properties.
-const getter = (o, k) => Object.getOwnPropertyDescriptor(o, k).get;
-const call = Function.prototype.call.bind(Function.prototype.call);
-const fnToString = Function.prototype.toString;
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-const typedArrayTag = getter(TypedArrayPrototype, Symbol.toStringTag);
-const typedArrayBuffer = getter(TypedArrayPrototype, "buffer");
-const typedArrayOffset = getter(TypedArrayPrototype, "byteOffset");
-const typedArrayLength = getter(TypedArrayPrototype, "length");
-const dataViewBuffer = getter(DataView.prototype, "buffer");
-const dataViewOffset = getter(DataView.prototype, "byteOffset");
-const dataViewLength = getter(DataView.prototype, "byteLength");
-const bufferSlice = ArrayBuffer.prototype.slice;
-const regExpSource = getter(RegExp.prototype, "source");
-const regExpFlags = getter(RegExp.prototype, "flags");
-const dateTime = Date.prototype.getTime;
-const numberValue = Number.prototype.valueOf, stringValue = String.prototype.valueOf, booleanValue = Boolean.prototype.valueOf;
-const bigintValue = BigInt.prototype.valueOf, symbolValue = Symbol.prototype.valueOf;
-const mapHas = Map.prototype.has, mapForEach = Map.prototype.forEach;
-const setHas = Set.prototype.has, setForEach = Set.prototype.forEach;
-const weakMapHas = WeakMap.prototype.has, weakSetHas = WeakSet.prototype.has;
+const {
+  getter, call, fnToString, TypedArrayPrototype, typedArrayTag, typedArrayBuffer, typedArrayOffset, typedArrayLength,
+  dataViewBuffer, dataViewOffset, dataViewLength, bufferSlice, regExpSource, regExpFlags, dateTime,
+  numberValue, stringValue, booleanValue, bigintValue, symbolValue, mapHas, mapForEach, setHas, setForEach, weakMapHas, weakSetHas,
+} = internal.load("intrinsics");
 const { keys, defineProperty, getOwnPropertyDescriptor, getOwnPropertyNames, getPrototypeOf } = Object;
 const typedArrays = { Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array };
 const cloneKind = natives.cloneKind;

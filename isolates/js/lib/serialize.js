@@ -17,25 +17,11 @@
 //   ["e", name, message, stack, n, key, value, ... (n pairs of other own properties), cause?]
 //   Error   ["N"|"S"|"B"|"I", value] boxed primitive
 
-const getter = (o, k) => Object.getOwnPropertyDescriptor(o, k).get;
-const call = Function.prototype.call.bind(Function.prototype.call);
-const fnToString = Function.prototype.toString;
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-const typedArrayTag = getter(TypedArrayPrototype, Symbol.toStringTag);
-const typedArrayBuffer = getter(TypedArrayPrototype, "buffer");
-const typedArrayOffset = getter(TypedArrayPrototype, "byteOffset");
-const typedArrayLength = getter(TypedArrayPrototype, "length");
-const dataViewBuffer = getter(DataView.prototype, "buffer");
-const dataViewOffset = getter(DataView.prototype, "byteOffset");
-const dataViewLength = getter(DataView.prototype, "byteLength");
-const regExpSource = getter(RegExp.prototype, "source");
-const regExpFlags = getter(RegExp.prototype, "flags");
-const dateTime = Date.prototype.getTime;
-const numberValue = Number.prototype.valueOf, stringValue = String.prototype.valueOf, booleanValue = Boolean.prototype.valueOf;
-const bigintValue = BigInt.prototype.valueOf, symbolValue = Symbol.prototype.valueOf;
-const mapHas = Map.prototype.has, mapForEach = Map.prototype.forEach;
-const setHas = Set.prototype.has, setForEach = Set.prototype.forEach;
-const weakMapHas = WeakMap.prototype.has, weakSetHas = WeakSet.prototype.has;
+const {
+  getter, call, fnToString, TypedArrayPrototype, typedArrayTag, typedArrayBuffer, typedArrayOffset, typedArrayLength,
+  dataViewBuffer, dataViewOffset, dataViewLength, regExpSource, regExpFlags, dateTime,
+  numberValue, stringValue, booleanValue, bigintValue, symbolValue, mapHas, mapForEach, setHas, setForEach, weakMapHas, weakSetHas,
+} = internal.load("intrinsics");
 const { keys, defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
 const stringify = JSON.stringify, parse = JSON.parse;
 const typedArrays = { Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array };
