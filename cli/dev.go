@@ -28,6 +28,7 @@ func devCommand() *cobra.Command {
 		env         string
 		upstream    string
 		wallTimeout time.Duration
+		scheduled   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "dev [DIR|FILE]",
@@ -55,7 +56,7 @@ func devCommand() *cobra.Command {
 				}
 				up = u
 			}
-			return runDev(cmd, p, ip, port, up, wallTimeout, persistTo)
+			return runDev(cmd, p, ip, port, up, wallTimeout, persistTo, scheduled)
 		},
 	}
 	f := cmd.Flags()
@@ -68,16 +69,18 @@ func devCommand() *cobra.Command {
 	f.StringVarP(&env, "env", "e", "", "environment to use from the configuration ([env.NAME])")
 	f.StringVar(&upstream, "upstream", "", "origin to forward requests to when the worker calls passThroughOnException and fails")
 	f.DurationVar(&wallTimeout, "wall-timeout", runtime.DefaultWallLimit, "wall-clock limit for a request before the client gets 504")
+	f.BoolVar(&scheduled, "test-scheduled", false, "serve /__scheduled?cron=...&time=MS, which runs the worker's scheduled handler")
 	return cmd
 }
 
-func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream *url.URL, wall time.Duration, persistTo string) error {
+func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream *url.URL, wall time.Duration, persistTo string, testScheduled bool) error {
 	tuneGC()
 	out := cmd.ErrOrStderr()
 	log := slog.New(newLineHandler(out))
 	host := runtime.NewHost(log)
 	host.Dev = true
 	host.Upstream = upstream
+	host.TestScheduled = testScheduled
 	dev := &runtime.Dev{
 		Project: p,
 		Options: runtime.Options{Console: consoleTo(out), WallLimit: wall, PersistTo: persistTo},

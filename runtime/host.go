@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,6 +36,10 @@ type Host struct {
 	Dev bool
 	// Upstream, when set, is the origin that passThroughOnException forwards failed requests to.
 	Upstream *url.URL
+	// TestScheduled serves wrangler dev --test-scheduled's routes, /__scheduled and
+	// /cdn-cgi/handler/scheduled, which run the worker's scheduled handler with the cron and
+	// time (milliseconds since the epoch) of the query instead of passing the request on.
+	TestScheduled bool
 }
 
 // NewHost returns a Host that logs one line per request to log.
@@ -74,6 +80,10 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if h.TestScheduled && (r.URL.Path == "/__scheduled" || r.URL.Path == "/cdn-cgi/handler/scheduled") {
+		h.testScheduled(w, r, wk, start)
+		return
+	}
 	// Cloudflare tells the worker the client's address in CF-Connecting-IP; wrangler dev sets
 	// it too, keeping one a client sent (there is no proxy to trust locally).
 	if r.Header.Get("CF-Connecting-IP") == "" {
@@ -233,4 +243,30 @@ type statusRecorder struct {
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
+}
+
+// testScheduled runs the scheduled handler as a cron trigger would, for a test route, and
+// answers as wrangler dev does: 200 "Ran scheduled event", or 500 with the error.
+func (h *Host) testScheduled(w http.ResponseWriter, r *http.Request, wk *Worker, start time.Time) {
+	q := r.URL.Query()
+	at := time.Now()
+	if t := q.Get("time"); t != "" {
+		ms, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			h.errorPage(w, r, http.StatusBadRequest, "Bad scheduled time", fmt.Sprintf("time=%q is not milliseconds since the epoch.", t))
+			h.logRequest(r, http.StatusBadRequest, start, 0)
+			return
+		}
+		at = time.UnixMilli(ms)
+	}
+	w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
+	if err := wk.Scheduled(r.Context(), q.Get("cron"), at); err != nil {
+		h.log.Error("scheduled event failed", "cron", q.Get("cron"), "error", err.Error())
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "Error running scheduled event: %s\n", err)
+		h.logRequest(r, http.StatusInternalServerError, start, 0)
+		return
+	}
+	io.WriteString(w, "Ran scheduled event")
+	h.logRequest(r, http.StatusOK, start, 0)
 }

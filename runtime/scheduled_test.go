@@ -1,0 +1,66 @@
+package runtime
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/moltworker/molt/internal/testutil"
+	"github.com/moltworker/molt/isolates/js"
+)
+
+// molt dev --test-scheduled runs the scheduled handler from wrangler's test routes, with the
+// query's cron and time; without the flag those paths reach the worker's fetch handler.
+func TestTestScheduledRoutes(t *testing.T) {
+	dir := testutil.WriteFiles(t, map[string]string{"index.js": `export default {
+  fetch() { return new Response("fetch handler"); },
+  async scheduled(controller, env, ctx) {
+    if (controller.cron === "fail") throw new Error("scheduled failed on purpose");
+    console.log("scheduled", controller.cron, new Date(controller.scheduledTime).toISOString());
+  },
+};`})
+	logs := &testutil.SyncBuffer{}
+	console := js.ConsoleFunc(func(_ js.Level, text string) { io.WriteString(logs, text+"\n") })
+	srv := serveProject(t, dir+"/index.js", Options{Console: console})
+	host := srv.Config.Handler.(*Host)
+
+	if _, body := get(t, srv.URL+"/__scheduled"); body != "fetch handler" {
+		t.Errorf("without the flag: %q, want the fetch handler's answer", body)
+	}
+	host.TestScheduled = true
+	cases := []struct {
+		path   string
+		status int
+		body   string
+		log    string
+	}{
+		{"/__scheduled?cron=*/5+*+*+*+*&time=1000", 200, "^Ran scheduled event$", `(?m)^scheduled \*/5 \* \* \* \* 1970-01-01T00:00:01\.000Z$`},
+		{"/cdn-cgi/handler/scheduled?cron=0+17+*+*+sun", 200, "^Ran scheduled event$", `(?m)^scheduled 0 17 \* \* sun 20`},
+		{"/__scheduled?cron=fail", 500, "scheduled failed on purpose", ""},
+		{"/__scheduled?time=soon", 400, "not milliseconds", ""},
+	}
+	for _, c := range cases {
+		res, err := http.Get(srv.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != c.status || !regexp.MustCompile(c.body).Match(b) {
+			t.Errorf("%s: %d %q, want %d matching %q", c.path, res.StatusCode, b, c.status, c.body)
+		}
+		if c.log == "" {
+			continue
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for !regexp.MustCompile(c.log).MatchString(logs.String()) {
+			if time.Now().After(deadline) {
+				t.Errorf("%s: no console line matches %q in:\n%s", c.path, c.log, logs)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
