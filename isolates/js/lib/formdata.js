@@ -17,22 +17,8 @@ function list(self, method) {
   return l;
 }
 
-// toUSV is WebIDL's USVString: names and values compare as they will serialize.
-const surrogate = /[\uD800-\uDFFF]/;
-function toUSV(v) {
-  const s = `${v}`;
-  if (!surrogate.test(s)) return s;
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xDC00 && d <= 0xDFFF) { out += s[i] + s[i + 1]; i++; continue; }
-    }
-    out += c >= 0xD800 && c <= 0xDFFF ? "\uFFFD" : s[i];
-  }
-  return out;
-}
+internal.load("utf8");
+const toUSV = internal.toUSV;
 
 // entryValue is the spec's "create an entry", with workerd's default filename.
 function entryValue(name, value, filename) {

@@ -18,23 +18,8 @@ const str = (v) => `${v}`;
 // Missing arguments convert as undefined does instead of throwing WebIDL's TypeError: checking
 // arguments.length would make goja allocate an arguments object on every call.
 
-// toUSV is WebIDL's USVString conversion for strings kept in JavaScript: lone surrogates become
-// U+FFFD, so that names compare as they will serialize. Strings handed to Go get this for free.
-const surrogate = /[\uD800-\uDFFF]/;
-function toUSV(v) {
-  const s = `${v}`;
-  if (!surrogate.test(s)) return s;
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xDC00 && d <= 0xDFFF) { out += s[i] + s[i + 1]; i++; continue; }
-    }
-    out += c >= 0xD800 && c <= 0xDFFF ? "\uFFFD" : s[i];
-  }
-  return out;
-}
+internal.load("utf8");
+const toUSV = internal.toUSV;
 
 function components(self) {
   const c = self !== null && typeof self === "object" ? self[kURL] : undefined;

@@ -5,7 +5,7 @@ const components = ["protocol", "username", "password", "hostname", "port", "pat
 // WebIDL reads dictionary members in lexicographic order.
 const initOrder = ["baseURL", "hash", "hostname", "password", "pathname", "port", "protocol", "search", "username"];
 
-// toUSV is WebIDL's USVString; strings handed to Go get lone surrogates replaced there.
+// str is WebIDL's USVString conversion: strings handed to Go get lone surrogates replaced there.
 const str = (v) => `${v}`;
 
 // toInit converts a URLPatternInit to [protocol, ..., hash, baseURL] and an echo of what was
