@@ -286,6 +286,22 @@ func TestFetchInGlobalScopeIsRefused(t *testing.T) {
 	}
 }
 
+// casesWorker is a test worker over a binding: cases defines an object cases of functions
+// (binding, env); a request for /NAME runs cases.NAME with env[binding] and answers with its
+// result as JSON ({ok}), or with the name and message of what it threw ({error}).
+func casesWorker(binding, cases string) string {
+	return cases + `
+var __molt_exports = { default: { async fetch(req, env) {
+  const name = new URL(req.url).pathname.slice(1);
+  try {
+    return Response.json({ ok: await cases[name](env.` + binding + `, env) ?? "undefined" });
+  } catch (e) {
+    return Response.json({ error: [e.name, e.message] });
+  }
+} } };
+`
+}
+
 // frontServer serves every request with a fresh isolate of src, as the host does.
 func frontServer(t *testing.T, src string, env map[string]any) *httptest.Server {
 	s, err := Compile("worker.js", []byte(src), nil)

@@ -14,7 +14,7 @@ import (
 
 // kvWorker runs the case named by the request path against env.KV and answers with its result
 // as JSON, or with the name and message of what it threw.
-const kvWorker = `
+var kvWorker = casesWorker("KV", `
 const enc = new TextEncoder(), dec = new TextDecoder();
 const now = () => Math.floor(Date.now() / 1000);
 const cases = {
@@ -105,15 +105,7 @@ const cases = {
   bulkNotJSON(KV) { return KV.put("nj", "not json").then(() => KV.get(["nj"], "json")); },
   async illegal(KV) { return [await KV.get.call({}, "x").catch((e) => e.message), String(KV), Object.keys(KV)]; },
 };
-var __molt_exports = { default: { async fetch(req, env) {
-  const name = new URL(req.url).pathname.slice(1);
-  try {
-    return Response.json({ ok: await cases[name](env.KV, env) ?? "undefined" });
-  } catch (e) {
-    return Response.json({ error: [e.name, e.message] });
-  }
-} } };
-`
+`)
 
 func TestKVFromJS(t *testing.T) {
 	store, err := kv.OpenBolt(filepath.Join(t.TempDir(), "kv.db"), kv.BoltOptions{})

@@ -12,7 +12,7 @@ import (
 // vectorizeWorker runs the case named by the request path against env.VEC (3 dimensions,
 // cosine, with a metadata index on "genre") and answers with its result as JSON, or with the
 // name and message of what it threw.
-const vectorizeWorker = `
+var vectorizeWorker = casesWorker("VEC", `
 const cases = {
   async insert(V) {
     const a = await V.insert([
@@ -59,15 +59,7 @@ const cases = {
   missingIndex(V, env) { return env.NONE.query([1]); },
   illegal(V) { return V.query.call({}, [1, 0, 0]); },
 };
-var __molt_exports = { default: { async fetch(req, env) {
-  const name = new URL(req.url).pathname.slice(1);
-  try {
-    return Response.json({ ok: await cases[name](env.VEC, env) ?? "undefined" });
-  } catch (e) {
-    return Response.json({ error: [e.name, e.message] });
-  }
-} } };
-`
+`)
 
 func TestVectorizeFromJS(t *testing.T) {
 	store, err := vectorize.Open(filepath.Join(t.TempDir(), "vectorize.db"), vectorize.Options{})
