@@ -191,8 +191,10 @@ class ReadableStreamDefaultController {
   get [Symbol.toStringTag]() { return "ReadableStreamDefaultController"; }
 }
 
-class DefaultController {
-  constructor(s, pull, cancel, hwm, size) {
+// Controller is what the default and the byte stream controllers share: the queue, the
+// start and pull state, and the spec's pull loop (subclasses say when to pull and how to error).
+class Controller {
+  constructor(s, pull, cancel, hwm) {
     this.s = s;
     this.queue = [];
     this.queueTotalSize = 0;
@@ -203,7 +205,6 @@ class DefaultController {
     this.pullAlgorithm = pull;
     this.cancelAlgorithm = cancel;
     this.hwm = hwm;
-    this.size = size;
   }
   canCloseOrEnqueue() { return !this.closeRequested && this.s.state === "readable"; }
   desiredSize() {
@@ -211,6 +212,22 @@ class DefaultController {
     if (st === "errored") return null;
     if (st === "closed") return 0;
     return this.hwm - this.queueTotalSize;
+  }
+  callPullIfNeeded() {
+    if (!this.shouldCallPull()) return;
+    if (this.pulling) { this.pullAgain = true; return; }
+    this.pulling = true;
+    this.pullAlgorithm().then(() => {
+      this.pulling = false;
+      if (this.pullAgain) { this.pullAgain = false; this.callPullIfNeeded(); }
+    }, (e) => this.error(e));
+  }
+}
+
+class DefaultController extends Controller {
+  constructor(s, pull, cancel, hwm, size) {
+    super(s, pull, cancel, hwm);
+    this.size = size;
   }
   clearAlgorithms() { this.pullAlgorithm = undefined; this.cancelAlgorithm = undefined; this.size = undefined; }
   close() {
@@ -250,15 +267,6 @@ class DefaultController {
     if (!this.canCloseOrEnqueue() || !this.started) return false;
     if (isLocked(this.s) && numRequests(this.s) > 0) return true;
     return this.desiredSize() > 0;
-  }
-  callPullIfNeeded() {
-    if (!this.shouldCallPull()) return;
-    if (this.pulling) { this.pullAgain = true; return; }
-    this.pulling = true;
-    this.pullAlgorithm().then(() => {
-      this.pulling = false;
-      if (this.pullAgain) { this.pullAgain = false; this.callPullIfNeeded(); }
-    }, (e) => this.error(e));
   }
   cancelSteps(reason) {
     this.queue = [];
@@ -340,29 +348,13 @@ class ReadableByteStreamController {
   get [Symbol.toStringTag]() { return "ReadableByteStreamController"; }
 }
 
-class ByteController {
+class ByteController extends Controller {
   constructor(s, pull, cancel, hwm, autoAllocateChunkSize) {
-    this.s = s;
-    this.queue = [];
-    this.queueTotalSize = 0;
-    this.started = false;
-    this.closeRequested = false;
-    this.pulling = false;
-    this.pullAgain = false;
-    this.pullAlgorithm = pull;
-    this.cancelAlgorithm = cancel;
-    this.hwm = hwm;
+    super(s, pull, cancel, hwm);
     this.autoAllocateChunkSize = autoAllocateChunkSize;
     this.pendingPullIntos = [];
     this.byobRequest = null;
     this.controller = null;
-  }
-  canCloseOrEnqueue() { return !this.closeRequested && this.s.state === "readable"; }
-  desiredSize() {
-    const st = this.s.state;
-    if (st === "errored") return null;
-    if (st === "closed") return 0;
-    return this.hwm - this.queueTotalSize;
   }
   clearAlgorithms() { this.pullAlgorithm = undefined; this.cancelAlgorithm = undefined; }
   invalidateBYOBRequest() {
@@ -446,15 +438,6 @@ class ByteController {
     if (s.state !== "readable" || this.closeRequested || !this.started) return false;
     if (numRequests(s) > 0) return true;
     return this.desiredSize() > 0;
-  }
-  callPullIfNeeded() {
-    if (!this.shouldCallPull()) return;
-    if (this.pulling) { this.pullAgain = true; return; }
-    this.pulling = true;
-    this.pullAlgorithm().then(() => {
-      this.pulling = false;
-      if (this.pullAgain) { this.pullAgain = false; this.callPullIfNeeded(); }
-    }, (e) => this.error(e));
   }
   handleQueueDrain() {
     if (this.queueTotalSize === 0 && this.closeRequested) {
