@@ -94,7 +94,8 @@ func QuantizeQ4_0(x []float32) ([]byte, error) {
 	return out, nil
 }
 
-// Dequantize decodes n values of type t (F32, F16, Q8_0 or Q4_0) from data.
+// Dequantize decodes n values of type t (F32, F16, Q8_0, Q4_0, Q4_K, Q5_K
+// or Q6_K) from data.
 func Dequantize(t Type, data []byte, n int) ([]float32, error) {
 	size, err := t.RowBytes(uint64(n))
 	if err != nil {
@@ -130,13 +131,17 @@ func Dequantize(t Type, data []byte, n int) ([]float32, error) {
 				out[32*b+16+i] = d * float32(int(blk[2+i]>>4)-8)
 			}
 		}
+	case Q4_K, Q5_K:
+		dequantizeQ4K5K(out, data, t == Q5_K)
+	case Q6_K:
+		dequantizeQ6K(out, data)
 	default:
 		return nil, fmt.Errorf("gguf: dequantizing %v is not supported", t)
 	}
 	return out, nil
 }
 
-// Encode converts x to type t (F32, F16, Q8_0 or Q4_0).
+// Encode converts x to type t (F32, F16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K).
 func Encode(t Type, x []float32) ([]byte, error) {
 	switch t {
 	case F32:
@@ -155,6 +160,16 @@ func Encode(t Type, x []float32) ([]byte, error) {
 		return QuantizeQ8_0(x)
 	case Q4_0:
 		return QuantizeQ4_0(x)
+	case Q4_K, Q5_K:
+		if err := checkK(t, len(x)); err != nil {
+			return nil, err
+		}
+		return quantizeQ4K5K(x, t == Q5_K), nil
+	case Q6_K:
+		if err := checkK(t, len(x)); err != nil {
+			return nil, err
+		}
+		return quantizeQ6K(x), nil
 	}
 	return nil, fmt.Errorf("gguf: encoding %v is not supported", t)
 }
