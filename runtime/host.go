@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/moltworker/molt/bindings/service"
 	"github.com/moltworker/molt/isolates/js"
 )
 
@@ -105,7 +106,7 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), wk.Limits.Wall)
 	defer cancel()
-	out, err := iso.Serve(w, r, js.Incoming{URL: requestURL(r), CF: cf(r), Stop: ctx.Done()})
+	out, err := iso.Serve(w, r, js.Incoming{URL: requestURL(r), CF: cf(r), Stop: ctx.Done(), Entrypoint: service.EntrypointOf(r.Context())})
 	status := out.Status
 	if err != nil && status == 0 {
 		status = h.fail(w, r, err, out, ctx)

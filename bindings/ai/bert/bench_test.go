@@ -47,3 +47,65 @@ func BenchmarkEmbed(b *testing.B) {
 		}
 	}
 }
+
+// batch32 is 32 different sentences of 32 tokens each ([CLS] + 30 words +
+// [SEP]), from words of the test vocabulary.
+func batch32(b *testing.B, m *Model) []string {
+	words := strings.Fields("the quick brown fox jump over lazy dog model vector token text edge worker run fast " +
+		"world house animal letter mother answer study learn picture change play spell air away point page")
+	texts := make([]string, 32)
+	for i := range texts {
+		w := make([]string, 30)
+		for j := range w {
+			w[j] = words[(i*7+j*(i%5+1))%len(words)]
+		}
+		texts[i] = strings.Join(w, " ")
+		if n := len(m.Tokens(texts[i])); n != 32 {
+			b.Fatalf("%q: %d tokens, want 32", texts[i], n)
+		}
+	}
+	return texts
+}
+
+// BenchmarkEmbedBatch times EmbedBatch on 32 sentences of 32 tokens (one
+// forward pass of 1024 tokens) on a model of bge-small's shape, F32 and
+// Q8_0, on one and two cores, and the tokenizer's share of it alone.
+//
+//	go test -run '^$' -bench EmbedBatch -benchtime 5x -count 3 ./bindings/ai/bert/
+func BenchmarkEmbedBatch(b *testing.B) {
+	for _, typ := range []gguf.Type{gguf.F32, gguf.Q8_0} {
+		f := openBytes(&testing.T{}, fixtureShape(b, typ, bgeSmall))
+		for _, cores := range []int{1, 2} {
+			pool, err := kernels.NewPool(kernels.SIMD, cores)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m, err := Load(f, pool)
+			if err != nil {
+				b.Fatal(err)
+			}
+			texts := batch32(b, m)
+			b.Run(fmt.Sprintf("%v/cores=%d", typ, cores), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := m.EmbedBatch(texts, PoolMean); err != nil {
+						b.Fatal(err)
+					}
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(sec*1e3, "ms/batch")
+				b.ReportMetric(float64(len(texts))/sec, "embeddings/s")
+			})
+			if typ == gguf.F32 && cores == 1 {
+				b.Run("tokenize", func(b *testing.B) {
+					for b.Loop() {
+						for _, s := range texts {
+							m.Tokens(s)
+						}
+					}
+					b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms/batch")
+				})
+			}
+			pool.Close()
+		}
+	}
+}

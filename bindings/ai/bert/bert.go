@@ -233,22 +233,66 @@ func (e embedding) row(i int) ([]float32, error) {
 	return gguf.Dequantize(e.typ, e.data[uint64(i)*rb:uint64(i+1)*rb], e.cols)
 }
 
-// Embed tokenizes text (truncated to the context length, keeping [SEP]),
-// runs the encoder, pools as the model says and L2-normalises the result.
-// A model with pooling type none has no sentence embedding: use Forward.
-func (m *Model) Embed(text string) ([]float32, error) {
-	if m.Pooling == PoolNone {
-		return nil, fmt.Errorf("bert: the model's pooling type is none; Forward gives its token states")
-	}
+// batchTokens bounds the tokens of one forward pass: activations take
+// about (4·Hidden + FFN)·4 bytes per token in Go and again in the kernels'
+// memory, which never shrinks, so a large request runs as several passes.
+const batchTokens = 2048
+
+// Tokens encodes text as the model reads it: [CLS] … [SEP], truncated to
+// the context length with [SEP] kept, as Workers AI truncates long inputs.
+func (m *Model) Tokens(text string) []int {
 	ids := m.Tokenizer.Encode(text)
 	if len(ids) > m.Context {
 		ids = append(ids[:m.Context-1:m.Context-1], ids[len(ids)-1])
 	}
-	h, err := m.Forward(ids)
+	return ids
+}
+
+// Embed tokenizes text, runs the encoder, pools as the model's metadata
+// says and L2-normalises the result. A model with pooling type none has no
+// sentence embedding: use Forward.
+func (m *Model) Embed(text string) ([]float32, error) {
+	if m.Pooling == PoolNone {
+		return nil, fmt.Errorf("bert: the model's pooling type is none; Forward gives its token states")
+	}
+	v, err := m.EmbedBatch([]string{text}, m.Pooling)
 	if err != nil {
 		return nil, err
 	}
-	return Normalize(Pool(h, len(ids), m.Hidden, m.Pooling)), nil
+	return v[0], nil
+}
+
+// EmbedBatch embeds every text with pooling p (PoolMean or PoolCLS), each
+// vector L2-normalised. Texts share forward passes of up to batchTokens
+// tokens, so each weight matrix is read once per pass, not once per text.
+func (m *Model) EmbedBatch(texts []string, p Pooling) ([][]float32, error) {
+	if p != PoolMean && p != PoolCLS {
+		return nil, fmt.Errorf("bert: pooling %d has no sentence embedding", p)
+	}
+	seqs := make([][]int, len(texts))
+	for i, s := range texts {
+		seqs[i] = m.Tokens(s)
+	}
+	out := make([][]float32, 0, len(texts))
+	for len(seqs) > 0 {
+		n, tokens := 0, 0
+		for n < len(seqs) && (n == 0 || tokens+len(seqs[n]) <= batchTokens) {
+			tokens += len(seqs[n])
+			n++
+		}
+		h, err := m.ForwardBatch(seqs[:n])
+		if err != nil {
+			return nil, err
+		}
+		row := 0
+		for _, ids := range seqs[:n] {
+			t := len(ids)
+			out = append(out, Normalize(Pool(h[row*m.Hidden:(row+t)*m.Hidden], t, m.Hidden, p)))
+			row += t
+		}
+		seqs = seqs[n:]
+	}
+	return out, nil
 }
 
 // Pool reduces t rows of hidden states to one vector (PoolNone returns h).
@@ -289,27 +333,45 @@ func Normalize(x []float32) []float32 {
 // Forward returns the final hidden states of ids (len(ids) rows of Hidden
 // floats), with token type 0 throughout, as embedding models are run.
 func (m *Model) Forward(ids []int) ([]float32, error) {
-	t, hd := len(ids), m.Hidden
-	if t == 0 || t > m.Context {
-		return nil, fmt.Errorf("bert: %d tokens (1 to %d allowed)", t, m.Context)
+	return m.ForwardBatch([][]int{ids})
+}
+
+// ForwardBatch runs several inputs through the encoder in one pass and
+// returns the hidden states of every input's tokens, input after input. The
+// matrix products take the rows of all inputs at once; attention stays
+// within each input.
+func (m *Model) ForwardBatch(batch [][]int) ([]float32, error) {
+	hd, t := m.Hidden, 0
+	for _, ids := range batch {
+		if len(ids) == 0 || len(ids) > m.Context {
+			return nil, fmt.Errorf("bert: %d tokens (1 to %d allowed)", len(ids), m.Context)
+		}
+		t += len(ids)
+	}
+	if t == 0 {
+		return nil, fmt.Errorf("bert: no input")
 	}
 	x := make([]float32, t*hd)
 	typ0, err := m.typeEmbd.row(0)
 	if err != nil {
 		return nil, err
 	}
-	for i, id := range ids {
-		tok, err := m.tokEmbd.row(id)
-		if err != nil {
-			return nil, fmt.Errorf("bert: token %d: %w", i, err)
-		}
-		pos, err := m.posEmbd.row(i)
-		if err != nil {
-			return nil, err
-		}
-		xi := x[i*hd : (i+1)*hd]
-		for j := range xi {
-			xi[j] = tok[j] + typ0[j] + pos[j]
+	row := 0
+	for _, ids := range batch {
+		for i, id := range ids {
+			tok, err := m.tokEmbd.row(id)
+			if err != nil {
+				return nil, fmt.Errorf("bert: token %d: %w", i, err)
+			}
+			pos, err := m.posEmbd.row(i)
+			if err != nil {
+				return nil, err
+			}
+			xi := x[row*hd : (row+1)*hd]
+			for j := range xi {
+				xi[j] = tok[j] + typ0[j] + pos[j]
+			}
+			row++
 		}
 	}
 	if err := m.layerNorm(x, t, m.embdNorm); err != nil {
@@ -327,8 +389,14 @@ func (m *Model) Forward(ids []int) ([]float32, error) {
 				return nil, err
 			}
 		}
-		if err := m.attention(att, q, k, v, t); err != nil {
-			return nil, err
+		row := 0
+		for _, ids := range batch {
+			r := row * hd
+			n := len(ids) * hd
+			if err := m.attention(att[r:r+n], q[r:r+n], k[r:r+n], v[r:r+n], len(ids)); err != nil {
+				return nil, err
+			}
+			row += len(ids)
 		}
 		if err := b.o.apply(o, att, t); err != nil {
 			return nil, err

@@ -288,6 +288,50 @@ func TestEmbed(t *testing.T) {
 	}
 }
 
+// TestEmbedBatch checks that texts embedded together in one pass match the
+// reference run on each text alone, for both poolings.
+func TestEmbedBatch(t *testing.T) {
+	f, err := gguf.Open(fixturePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := Load(f, newPool(t, kernels.SIMD, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := loadRef(t, f)
+	for _, p := range []Pooling{PoolMean, PoolCLS} {
+		got, err := m.EmbedBatch(sentences, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(sentences) {
+			t.Fatalf("%d embeddings for %d texts", len(got), len(sentences))
+		}
+		for i, s := range sentences {
+			states := ref.forward(m.Tokens(s))
+			want := make([]float64, fxHidden)
+			if p == PoolCLS {
+				copy(want, states[0])
+			}
+			for _, row := range states {
+				for j, v := range row {
+					if p == PoolMean {
+						want[j] += v
+					}
+				}
+			}
+			if c := cosine(got[i], want); c < 0.9999 {
+				t.Errorf("pooling %d, %q: cosine %.6f to the reference", p, s, c)
+			}
+		}
+	}
+	if _, err := m.EmbedBatch(sentences, PoolNone); err == nil {
+		t.Error("EmbedBatch with pooling none succeeded")
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	good, err := os.ReadFile(fixturePath)
 	if err != nil {
