@@ -254,10 +254,15 @@ func TestObjectBadInput(t *testing.T) {
 			}
 		})
 	}
-	// Names a stub answers itself can still arrive from another caller; the object refuses them.
-	for _, m := range []string{"constructor", "toString", "hasOwnProperty"} {
+	// Names a stub answers itself can still arrive from another caller; the object refuses them
+	// (workerd's EntrypointJsRpcTarget reserves "constructor").
+	for m, msg := range map[string]string{
+		"constructor":    `'constructor' is a reserved method and cannot be called over RPC.`,
+		"toString":       `The RPC receiver does not implement the method \"toString\".`,
+		"hasOwnProperty": `The RPC receiver does not implement the method \"hasOwnProperty\".`,
+	} {
 		r, err := w.ns.Invoke(t.Context(), w.ns.IDFromName("bad"), "bad", durable.Call{Kind: durable.CallRPC, Method: m, Args: []byte(`["a",0]`)})
-		want := `["e","TypeError","The RPC receiver does not implement the method \"` + m + `\".",`
+		want := `["e","TypeError","` + msg + `",`
 		if err != nil || !r.Threw || !strings.HasPrefix(string(r.Value), want) {
 			t.Errorf("RPC %s: %s %v, want %s...", m, r.Value, err, want)
 		}

@@ -19,6 +19,9 @@ type Incoming struct {
 	CF map[string]any
 	// Stop, when closed, abandons the request (client gone, wall-clock limit).
 	Stop <-chan struct{}
+	// Entrypoint names the export that serves the request (a service binding's entrypoint);
+	// "" is the default export.
+	Entrypoint string
 }
 
 // Outcome tells the host how a request went.
@@ -64,7 +67,7 @@ func (iso *Isolate) Serve(w http.ResponseWriter, r *http.Request, in Incoming) (
 		iso.state.Set("waitUntil", iso.vm.NewArray())
 		iso.state.Set("passThrough", false)
 		var err error
-		resp, err = dispatch(goja.Undefined(), iso.exports, req, iso.envValue(), iso.state)
+		resp, err = dispatch(goja.Undefined(), iso.exportsValue(), iso.vm.ToValue(in.Entrypoint), req, iso.envValue(), iso.state)
 		return err
 	})
 	if err == nil {

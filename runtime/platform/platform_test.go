@@ -104,6 +104,19 @@ func status(err error) int {
 	return 0
 }
 
+// wantGateway is what examples/platform/gateway answers when it reaches examples/platform/auth.
+const wantGateway = `5
+["ann",true,2,"example","function"]
+RangeError: token t0k is not valid (code 401)
+v1
+TypeError: The RPC receiver does not implement the method "nope".
+TypeError: 'alarm' is a reserved method and cannot be called over RPC.
+auth fetch /p
+admin of example
+admin fetch /q
+Error: Worker does not export an entrypoint named "Missing"
+`
+
 const kvWorker = `export default {
   async fetch(request, env) {
     if (request.method === "PUT") { await env.DATA.put("k", await request.text()); return new Response("stored"); }
@@ -464,6 +477,23 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		}
 		if err := acme.Delete(ctx, "gateway"); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("JS RPC to WorkerEntrypoint classes", func(t *testing.T) {
+		if _, err := acme.Deploy(ctx, "auth", bundleOf(t, "../../examples/platform/auth")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := acme.Deploy(ctx, "gateway", bundleOf(t, "../../examples/platform/gateway")); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := u.get(t, "gateway.workers.test", "/"); code != 200 || body != wantGateway {
+			t.Errorf("gateway = %d\n%s\nwant\n%s", code, body, wantGateway)
+		}
+		for _, w := range []string{"gateway", "auth"} {
+			if err := acme.Delete(ctx, w); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 

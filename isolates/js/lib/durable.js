@@ -7,7 +7,6 @@ const constructing = internal.symbol("constructing");
 const kHex = internal.symbol("hex"), kName = internal.symbol("name"), kNs = internal.symbol("namespace");
 const kId = internal.symbol("id");
 let ser = null;
-const serialize = (v) => (ser ??= internal.load("serialize")).serialize(v);
 const deserialize = (t) => (ser ??= internal.load("serialize")).deserialize(t);
 
 function attempt(fn) {
@@ -70,37 +69,14 @@ class DurableObjectStub {
 }
 
 // A stub answers any other property with a function that calls the object's method of that
-// name over RPC; only the object can tell whether it exists.
-const stubHandler = {
-  get(target, prop, receiver) {
-    if (typeof prop === "symbol" || prop in target) return Reflect.get(target, prop, target);
-    // Not thenable: awaiting a stub must give the stub.
-    if (prop === "then") return undefined;
-    const h = target[kNs], id = target[kId];
-    // Called, it calls the method; awaited, it reads the property, as workerd's stubs do.
-    const call = function (...args) { return rpc(h, id, prop, args); };
-    call.then = (resolve, reject) => rpcGet(h, id, prop).then(resolve, reject);
-    return call;
-  },
-};
-
-function makeStub(h, id) { return new Proxy(new DurableObjectStub(constructing, h, id), stubHandler); }
-
-function rpc(h, id, method, args) {
-  return attempt(() => natives.call(h, id[kHex], id[kName], method, serialize(args))).then((r) => {
-    const v = deserialize(r[1]);
-    if (r[0]) throw v;
-    return v;
-  });
+// name over RPC (lib/rpc.js).
+function makeStub(h, id) {
+  return internal.load("rpc").stub(new DurableObjectStub(constructing, h, id), sendCall);
 }
 
-// rpcGet reads a property of the object: the call's arguments are empty text.
-function rpcGet(h, id, prop) {
-  return attempt(() => natives.call(h, id[kHex], id[kName], prop, "")).then((r) => {
-    const v = deserialize(r[1]);
-    if (r[0]) throw v;
-    return v;
-  });
+function sendCall(stub, method, text) {
+  const id = stub[kId];
+  return natives.call(stub[kNs], id[kHex], id[kName], method, text);
 }
 
 function headerList(headers) {

@@ -7,7 +7,7 @@ const { makeId, headerList } = (internal.durable ?? (internal.load("durable"), i
 const constructing = internal.symbol("constructing");
 const kActor = internal.symbol("actor"), kStorage = internal.symbol("storage"), kId = internal.symbol("id");
 const notSQLite = "This Durable Object is not backed by SQLite storage, so the SQL API is not available. SQL can be enabled on a new Durable Object class by using the `new_sqlite_classes` instead of `new_classes` under `[[migrations]]` in your wrangler.toml, but an already-deployed class cannot be converted to SQLite (except by deleting the existing data).";
-const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const rpc = internal.load("rpc");
 
 function attempt(fn) {
   try { return Promise.resolve(fn()); } catch (e) { return Promise.reject(e); }
@@ -49,7 +49,7 @@ class DurableObjectState {
   get [internal.toStringTag]() { return "DurableObjectState"; }
 }
 
-function describe(e) { return e instanceof Error ? `${e.name}: ${e.message}` : `${e}`; }
+const describe = rpc.describe;
 
 function key(k) {
   if (k === undefined) throw new TypeError("Failed to execute 'get' on 'DurableObjectStorage': parameter 1 is not of type 'string'.");
@@ -243,34 +243,6 @@ function construct(Class, a, hex, name, sql, env) {
   return new Class(state, env);
 }
 
-// method finds an RPC method as workerd does: on the prototype chain only (not own
-// properties, not Object.prototype's), never the constructor.
-function method(obj, name) {
-  const v = member(obj, name);
-  if (typeof v !== "function") throw new TypeError(`"${name}" is not a function.`);
-  return v;
-}
-
-// member reads what an RPC call or property read may reach: a method or getter on the
-// prototype chain, never an own property, Object.prototype or the constructor.
-function member(obj, name) {
-  if (name !== "constructor") {
-    for (let p = Object.getPrototypeOf(obj); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-      if (!hasOwn(p, name)) continue;
-      const d = Object.getOwnPropertyDescriptor(p, name);
-      return d.get ? d.get.call(obj) : d.value;
-    }
-  }
-  throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
-}
-
-// errorText serialises what an event threw; a value that is not an Error reaches the caller
-// as an Error with the value's text, as in workerd.
-function errorText(e) {
-  if (!(e instanceof Error)) e = new Error(`${e}`);
-  try { return serialize(e); } catch (_) { return serialize(new Error(describe(e))); }
-}
-
 // dispatch runs one event and reports its outcome to natives.reply / replyFetch: kind 0
 // fetch (method, url, headers, body), 1 RPC (method, serialised arguments), 2 alarm
 // (retryCount).
@@ -292,8 +264,7 @@ function dispatch(obj, a, ev, kind, name, arg1, arg2, arg3) {
       }
       case 1: {
         // Empty arguments text is a property read (await stub.prop).
-        const v = arg1 === "" ? member(obj, name) : method(obj, name).apply(obj, deserialize(arg1));
-        p = Promise.resolve(v).then((v) => { natives.reply(a, ev, false, serialize(v)); });
+        p = rpc.invoke(obj, name, arg1).then((v) => { natives.reply(a, ev, false, serialize(v)); });
         break;
       }
       case 2:
@@ -304,7 +275,7 @@ function dispatch(obj, a, ev, kind, name, arg1, arg2, arg3) {
   } catch (e) {
     p = Promise.reject(e);
   }
-  p.catch((e) => { natives.reply(a, ev, true, errorText(e)); });
+  p.catch((e) => { natives.reply(a, ev, true, rpc.errorText(e)); });
 }
 
 

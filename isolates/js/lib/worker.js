@@ -12,17 +12,47 @@ class ExecutionContext {
   get props() { return this[kState].props; }
 }
 
-// dispatchFetch runs the worker's fetch handler; state collects waitUntil promises and the
-// passThroughOnException flag for the host.
-function dispatchFetch(exports, request, env, state) {
-  const def = exports && exports.default;
-  if (def !== undefined && def !== null) {
-    if (typeof def.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
-    return def.fetch(request, env, new ExecutionContext(state));
+// entrypoint finds the export a request or RPC call is for: name "" is the default export.
+// It is either a class extending WorkerEntrypoint, constructed anew for each event with
+// (ctx, env), or an object of handlers called with (arg, env, ctx).
+function entrypoint(exports, name, env, ctx) {
+  const ep = exports != null ? exports[name || "default"] : undefined;
+  if (typeof ep === "function") {
+    if (ep.prototype instanceof internal.load("workers").WorkerEntrypoint) return { instance: new ep(ctx, env) };
+  } else if (ep !== null && typeof ep === "object") {
+    return { handlers: ep };
   }
-  internal.load("serviceworker");
-  return internal.serviceWorker.dispatch(request, state);
+  throw new Error(`Worker does not export an entrypoint named "${name || "(default)"}"`);
 }
 
-internal.worker = { dispatchFetch };
+// dispatchFetch runs the worker's fetch handler; state collects waitUntil promises and the
+// passThroughOnException flag for the host.
+function dispatchFetch(exports, name, request, env, state) {
+  if (!name && (exports == null || exports.default == null)) {
+    internal.load("serviceworker");
+    return internal.serviceWorker.dispatch(request, state);
+  }
+  const ctx = new ExecutionContext(state);
+  const { instance, handlers } = entrypoint(exports, name, env, ctx);
+  const target = instance ?? handlers;
+  if (typeof target.fetch !== "function") throw new TypeError("Handler does not export a fetch() function.");
+  return instance ? instance.fetch(request) : handlers.fetch(request, env, ctx);
+}
+
+// dispatchRPC runs a JS RPC call (text: the serialised arguments, "" for a property read) on
+// the entrypoint and resolves to [threw, serialised result or exception].
+function dispatchRPC(exports, name, method, text, env, state) {
+  const rpc = internal.load("rpc");
+  let p;
+  try {
+    const ctx = new ExecutionContext(state);
+    const { instance, handlers } = entrypoint(exports, name, env, ctx);
+    p = instance ? rpc.invoke(instance, method, text) : rpc.invokeHandler(handlers, method, text, env, ctx);
+  } catch (e) {
+    p = Promise.reject(e);
+  }
+  return rpc.reply(p);
+}
+
+internal.worker = { dispatchFetch, dispatchRPC };
 return { ExecutionContext };
