@@ -43,6 +43,8 @@ type Config struct {
 	KVNamespaces []KVNamespace
 	// VectorizeIndexes are the Vectorize bindings of vectorize, in order.
 	VectorizeIndexes []VectorizeIndex
+	// AI is the Workers AI binding of [ai], or nil.
+	AI *AIBinding
 	// DurableObjects are the Durable Object bindings of durable_objects.bindings, in order.
 	DurableObjects []DurableObjectBinding
 	// Migrations are the Durable Object class migrations, in order.
@@ -116,6 +118,7 @@ func Load(path string, opts LoadOptions) (*Config, error) {
 	cfg.Rules = r.rules()
 	cfg.KVNamespaces = r.kvNamespaces()
 	cfg.VectorizeIndexes = r.vectorizeIndexes()
+	cfg.AI = r.ai()
 	var doWarn, migWarn []string
 	cfg.DurableObjects, doWarn = r.durableObjects()
 	cfg.Migrations, migWarn = r.migrations()
