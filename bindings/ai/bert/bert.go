@@ -115,6 +115,10 @@ func Load(f *gguf.File, pool *kernels.Pool) (*Model, error) {
 	if causal, ok := f.Bool("bert.attention.causal"); ok && causal {
 		return nil, fmt.Errorf("bert: causal attention is not supported")
 	}
+	// BERT needs WordPiece; other tokenizer models build, but not for BERT.
+	if model, _ := f.String("tokenizer.ggml.model"); model != "bert" {
+		return nil, fmt.Errorf("bert: tokenizer.ggml.model %q is not supported (want \"bert\")", model)
+	}
 	tok, err := tokenizer.FromGGUF(f)
 	if err != nil {
 		return nil, err

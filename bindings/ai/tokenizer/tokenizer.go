@@ -5,8 +5,10 @@
 //	tok, err := tokenizer.FromGGUF(f)
 //	ids := tok.Encode("Hello, world!") // [CLS] hello , world ! [SEP]
 //
-// WordPiece ("bert") is implemented; SentencePiece ("llama") and byte-level
-// BPE ("gpt2") are reported as unsupported until they are.
+// "bert" is WordPiece; "llama" (SentencePiece-style with byte fallback)
+// and "gpt2" (byte-level BPE with the pre-tokenizer tokenizer.ggml.pre
+// names) are Text tokenizers, which also decode, stream-decode and parse
+// the special tokens of chat prompts.
 package tokenizer
 
 import (
@@ -35,21 +37,43 @@ func FromGGUF(f *gguf.File) (Tokenizer, error) {
 	switch model {
 	case "bert":
 		return newWordPiece(f)
+	case "llama", "gpt2":
+		return NewText(f)
 	}
 	return nil, fmt.Errorf("tokenizer: tokenizer.ggml.model %q is not supported yet", model)
 }
 
 // tokens reads tokenizer.ggml.tokens.
 func tokens(f *gguf.File) ([]string, error) {
-	a, ok := f.Array("tokenizer.ggml.tokens")
+	toks, err := array[string](f, "tokenizer.ggml.tokens", -1)
+	if err == nil && len(toks) == 0 {
+		err = fmt.Errorf("tokenizer: tokenizer.ggml.tokens is missing or empty")
+	}
+	return toks, err
+}
+
+// array reads the array metadata key as []T with n elements (any number
+// when n < 0); an absent key is nil without error.
+func array[T any](f *gguf.File, key string, n int) ([]T, error) {
+	a, ok := f.Array(key)
 	if !ok {
-		return nil, fmt.Errorf("tokenizer: tokenizer.ggml.tokens is missing or not an array")
+		if _, exists := f.Value(key); exists {
+			return nil, fmt.Errorf("tokenizer: %s is not an array", key)
+		}
+		return nil, nil
 	}
-	toks, ok := a.Values.([]string)
-	if !ok || len(toks) == 0 {
-		return nil, fmt.Errorf("tokenizer: tokenizer.ggml.tokens is an array of %v, want a non-empty array of strings", a.Elem)
+	v, ok := a.Values.([]T)
+	if !ok || (n >= 0 && len(v) != n) {
+		return nil, fmt.Errorf("tokenizer: %s is %d values of %v, want %s %T", key, a.Len(), a.Elem, count(n), *new(T))
 	}
-	return toks, nil
+	return v, nil
+}
+
+func count(n int) string {
+	if n < 0 {
+		return "an array of"
+	}
+	return fmt.Sprint(n)
 }
 
 // specialID reads a token id key and checks it names a vocabulary entry.

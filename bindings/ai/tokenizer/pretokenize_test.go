@@ -1,0 +1,45 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+)
+
+// TestPreTokenizers compares the hand-written splitters with the real
+// regular expressions, as Python's regex module matches them
+// (testdata/pretokenize_gen.py wrote the expected pieces).
+func TestPreTokenizers(t *testing.T) {
+	data, err := os.ReadFile("testdata/pretokenize.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Pre    string   `json:"pre"`
+		Text   string   `json:"text"`
+		Pieces []string `json:"pieces"`
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		p, err := newPreTokenizer(c.Pre)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := p.split(c.Text)
+		if len(got) == 0 && len(c.Pieces) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, c.Pieces) {
+			t.Errorf("%s %q:\n got %q\nwant %q", c.Pre, c.Text, got, c.Pieces)
+		}
+	}
+}
+
+func TestUnknownPreTokenizer(t *testing.T) {
+	if _, err := newPreTokenizer("made-up"); err == nil {
+		t.Fatal("no error for an unknown tokenizer.ggml.pre")
+	}
+}
