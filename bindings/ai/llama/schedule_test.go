@@ -1,0 +1,170 @@
+package llama
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/kernels"
+)
+
+// TestConcurrentGenerations runs four generations at once and checks that
+// they were batched into shared passes and produced what each produces
+// alone.
+func TestConcurrentGenerations(t *testing.T) {
+	f := openFixture(t, fixture(t, tinyShapes["llama"], uniform("f32", gguf.F32)))
+	m, err := Load(f, newPool(t, kernels.SIMD, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompts := [][]int{prompt, prompt[:4], {1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, {1, 280}}
+	gen := func(p []int) []int {
+		var out []int
+		if _, err := m.Generate(context.Background(), p, Params{MaxTokens: 12}, func(id int) error {
+			out = append(out, id)
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+		return out
+	}
+	alone := make([][]int, len(prompts))
+	for i, p := range prompts {
+		alone[i] = gen(p)
+	}
+	passes := m.sched.passes
+	together := make([][]int, len(prompts))
+	var wg sync.WaitGroup
+	for i, p := range prompts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			together[i] = gen(p)
+		}()
+	}
+	wg.Wait()
+	for i := range prompts {
+		if !slices.Equal(alone[i], together[i]) {
+			t.Errorf("prompt %d: alone %v, concurrently %v", i, alone[i], together[i])
+		}
+	}
+	if m.sched.widest < 2 {
+		t.Fatalf("no pass batched more than one sequence")
+	}
+	t.Logf("%d passes for 4 concurrent generations of 12 tokens; widest batch %d", m.sched.passes-passes, m.sched.widest)
+}
+
+func TestSequenceErrors(t *testing.T) {
+	f := openFixture(t, fixture(t, tinyShapes["qwen2"], uniform("f32", gguf.F32)))
+	m, err := Load(f, newPool(t, kernels.SIMD, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.NewSequence()
+	long := make([]int, m.Context+1)
+	for _, c := range []struct {
+		ids  []int
+		want string
+	}{
+		{nil, "no tokens"},
+		{long, "exceed the context of 128"},
+		{[]int{1, m.Vocab}, "outside the vocabulary"},
+		{[]int{-1}, "outside the vocabulary"},
+	} {
+		if _, err := s.Prefill(c.ids); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Prefill(%d ids): %v, want %q", len(c.ids), err, c.want)
+		}
+	}
+	// A sequence continues where it stopped: prefilling in two parts gives
+	// the logits of prefilling at once.
+	a, err := s.Prefill(prompt[:5])
+	if err != nil || len(a) != m.Vocab {
+		t.Fatal(err)
+	}
+	b, err := s.Prefill(prompt[5:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := m.NewSequence().Prefill(prompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range whole {
+		if d := whole[i] - b[i]; d > 1e-4 || d < -1e-4 {
+			t.Fatalf("logit %d: %v in two parts, %v at once", i, b[i], whole[i])
+		}
+	}
+	if s.Len() != len(prompt) {
+		t.Fatalf("Len %d, want %d", s.Len(), len(prompt))
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	good := fixture(t, tinyShapes["qwen3"], uniform("f32", gguf.F32))
+	for _, c := range []struct {
+		name string
+		drop string // metadata key or tensor to leave out
+		set  map[string]any
+		want string
+	}{
+		{"architecture", "", map[string]any{"general.architecture": "gpt2"}, `"gpt2" is not llama`},
+		{"missing key", "qwen3.block_count", nil, "qwen3.block_count is missing"},
+		{"missing tensor", "blk.1.ffn_up.weight", nil, "tensor blk.1.ffn_up.weight is missing"},
+		{"missing qk norm", "blk.0.attn_q_norm.weight", nil, "attn_q_norm.weight is missing"},
+		{"heads", "", map[string]any{"qwen3.attention.head_count_kv": uint32(3)}, "not a multiple of 3 kv heads"},
+		{"rope scaling", "", map[string]any{"qwen3.rope.scaling.type": "yarn"}, `rope scaling "yarn" is not supported`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := openFixture(t, good)
+			w := gguf.NewWriter()
+			for _, kv := range g.Metadata {
+				if kv.Key == c.drop {
+					continue
+				}
+				v := kv.Value.V
+				if nv, ok := c.set[kv.Key]; ok {
+					v = nv
+				}
+				if a, ok := v.(gguf.Array); ok {
+					v = a.Values
+				}
+				if err := w.Set(kv.Key, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for k, v := range c.set {
+				if _, ok := g.Value(k); !ok {
+					if err := w.Set(k, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for _, ti := range g.Tensors {
+				if ti.Name == c.drop {
+					continue
+				}
+				data, _ := g.TensorData(ti)
+				if err := w.AddTensor(ti.Name, ti.Type, ti.Dims, data); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Load(openFixture(t, writeFile(t, w)), newPool(t, kernels.SIMD, 1))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Load: %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, w *gguf.Writer) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if _, err := w.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
