@@ -279,3 +279,45 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("%+v", info)
 	}
 }
+
+func TestRunJSON(t *testing.T) {
+	r, err := Open(fixtureDir(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.RunJSON(context.Background(), bgeSmall, []byte(`{"text": ["hello", "world"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Shape   []int       `json:"shape"`
+		Data    [][]float64 `json:"data"`
+		Pooling string      `json:"pooling"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil || len(res.Data) != 2 || len(res.Data[1]) != 64 || res.Pooling != "mean" || res.Shape[0] != 2 || res.Shape[1] != 64 {
+		t.Fatalf("%s (%v)", out, err)
+	}
+	for _, c := range []struct {
+		model, inputs, want string
+	}{
+		{"@cf/nope", `{"text": "x"}`, "5007: No such model @cf/nope or task"},
+		{"@cf/nope", `"x"`, "5007: No such model @cf/nope or task"},
+		{bgeSmall, `"x"`, "5006: Error: type mismatch at '/': a string is not an object"},
+		{bgeSmall, `[1]`, "5006: Error: type mismatch at '/': an array is not an object"},
+		{bgeSmall, `{`, "5006: Error: the inputs are not JSON: unexpected end of JSON input"},
+		{bgeSmall, "", "5006: Error: required properties at '/' are 'text'"},
+	} {
+		var in []byte
+		if c.inputs != "" {
+			in = []byte(c.inputs)
+		}
+		if _, err := r.RunJSON(context.Background(), c.model, in); err == nil || err.Error() != c.want {
+			t.Errorf("%s %s: %v, want %q", c.model, c.inputs, err, c.want)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := r.RunJSON(ctx, bgeSmall, []byte(`{"text": "x"}`)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package ai
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -102,6 +103,46 @@ func (r *Registry) File(model string) (string, bool) {
 // as Workers AI reports them; a file that fails to load is also reported
 // to the worker as "No such model", with the cause in the log.
 func (r *Registry) Run(ctx context.Context, model string, inputs map[string]any) (any, error) {
+	m, err := r.model(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	return m.Run(ctx, inputs)
+}
+
+// RunJSON is Run for inputs and a result in JSON, as env.AI.run sends and
+// receives them. Inputs must be a JSON object; nil stands for none, as when
+// env.AI.run is called without inputs. The model is checked first, as
+// Workers AI does.
+func (r *Registry) RunJSON(ctx context.Context, model string, inputs []byte) ([]byte, error) {
+	m, err := r.model(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	in := map[string]any{}
+	if inputs != nil {
+		var v any
+		if err := json.Unmarshal(inputs, &v); err != nil {
+			return nil, InvalidInput(fmt.Sprintf("Error: the inputs are not JSON: %v", err))
+		}
+		if in, _ = v.(map[string]any); in == nil {
+			return nil, InvalidInput(fmt.Sprintf("Error: type mismatch at '/': %s is not an object", describe(v)))
+		}
+	}
+	res, err := m.Run(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("ai: %s: encoding the result: %w", model, err)
+	}
+	return out, nil
+}
+
+// model is Load with a load failure logged and reported as Workers AI's
+// "No such model".
+func (r *Registry) model(ctx context.Context, model string) (Model, error) {
 	m, err := r.Load(ctx, model)
 	if err != nil {
 		var ae *Error
@@ -111,7 +152,7 @@ func (r *Registry) Run(ctx context.Context, model string, inputs map[string]any)
 		}
 		return nil, err
 	}
-	return m.Run(ctx, inputs)
+	return m, nil
 }
 
 // Load returns model, loading it on first use; concurrent callers wait for
@@ -186,7 +227,7 @@ func (s *shared) open(path, name string, log *slog.Logger) (Model, error) {
 		return nil, fmt.Errorf("%s: general.architecture %q is not one molt runs (it runs %v)", path, info.Architecture, Architectures())
 	}
 	log.Info("ai: loading model", "model", name, "file", path, "architecture", info.Architecture,
-		"size", humanBytes(info.Size), "type", info.Quantization)
+		"size", HumanBytes(info.Size), "type", info.Quantization)
 	pool, err := s.kernelPool()
 	if err != nil {
 		f.Close()
@@ -216,7 +257,8 @@ func (s *shared) kernelPool() (*kernels.Pool, error) {
 	return s.pool, nil
 }
 
-func humanBytes(n int64) string {
+// HumanBytes writes a size in B, KiB, MiB or GiB.
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
