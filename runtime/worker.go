@@ -94,6 +94,9 @@ type Options struct {
 	// PersistTo is the directory of local binding state (--persist-to); "" means
 	// DefaultStateDir in the project.
 	PersistTo string
+	// Models is the models directory of the [ai] binding (--models); "" means
+	// ai.DefaultDir().
+	Models string
 	// Services resolves the workers that [[services]] bindings name; nil leaves them out with
 	// a warning (molt dev).
 	Services ServiceResolver
@@ -154,6 +157,10 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 	engine, modules, err := compileWasm(res.wasm, limits)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", relTo(cfg.Dir, cfg.Main), err)
+	}
+	if err := aiBinding(cfg, opts.Models, env); err != nil {
+		engine.Close()
+		return nil, err
 	}
 	releaseKV, err := kvBindings(cfg, opts.PersistTo, env)
 	if err != nil {

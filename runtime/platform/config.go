@@ -21,6 +21,7 @@ import (
 //
 //	data_dir = "data"            # relative to the file
 //	domain   = "workers.example" # workers answer at <worker>.<domain>
+//	models_dir = "models"        # optional: GGUF models of [ai] bindings (default ~/.molt/models)
 //
 //	[listen]
 //	public = ":8080"             # the workers' front
@@ -44,6 +45,10 @@ type Config struct {
 	DataDir string `toml:"data_dir"`
 	// Domain is the platform's domain: a worker W answers at W.<Domain>.
 	Domain string `toml:"domain"`
+	// ModelsDir is the models directory of every worker's [ai] binding, with its models.toml;
+	// relative to the file, "" for ~/.molt/models. Models are read-only files, loaded once and
+	// shared by every tenant that runs them.
+	ModelsDir string `toml:"models_dir"`
 	// Listen has the addresses of the public front and the admin API.
 	Listen Listen `toml:"listen"`
 	// Plans are per-plan default limits, by plan name.
@@ -123,6 +128,9 @@ func LoadConfig(path string) (*Config, error) {
 		errs = append(errs, errors.New("data_dir is not set"))
 	} else if !filepath.IsAbs(cfg.DataDir) {
 		cfg.DataDir = filepath.Join(filepath.Dir(abs), cfg.DataDir)
+	}
+	if cfg.ModelsDir != "" && !filepath.IsAbs(cfg.ModelsDir) {
+		cfg.ModelsDir = filepath.Join(filepath.Dir(abs), cfg.ModelsDir)
 	}
 	cfg.Domain = strings.ToLower(strings.TrimSuffix(cfg.Domain, "."))
 	if cfg.Domain == "" {

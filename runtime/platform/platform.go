@@ -177,6 +177,7 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		Console:     console,
 		PoolSize:    2,
 		PersistTo:   p.stateDir(tenant),
+		Models:      p.cfg.ModelsDir,
 		CPULimit:    p.cfg.cpuLimit(tenant, cfg.Limits.CPUMs),
 		MemoryLimit: p.cfg.memoryLimit(tenant, cfg.Limits.MemoryMB),
 		Services:    p.resolveService(tenant, worker),
