@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(devCommand(), kvCommand(), vectorizeCommand(), versionCommand())
+	root.AddCommand(devCommand(), kvCommand(), vectorizeCommand(), aiCommand(), versionCommand())
 	root.AddCommand(serveCommand(), adminCommand(), deployCommand(), versionsCommand(), rollbackCommand(), deleteCommand(), tailCommand(), triggerCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "✘ %s\n", err)

@@ -24,6 +24,7 @@ func devCommand() *cobra.Command {
 		cfgPath     string
 		vars        []string
 		persistTo   string
+		models      string
 		compatDate  string
 		env         string
 		upstream    string
@@ -56,7 +57,7 @@ func devCommand() *cobra.Command {
 				}
 				up = u
 			}
-			return runDev(cmd, p, ip, port, up, wallTimeout, persistTo, scheduled)
+			return runDev(cmd, p, ip, port, up, wallTimeout, runtime.Options{PersistTo: persistTo, Models: models}, scheduled)
 		},
 	}
 	f := cmd.Flags()
@@ -65,6 +66,7 @@ func devCommand() *cobra.Command {
 	f.StringVarP(&cfgPath, "config", "c", "", "path to the wrangler configuration file")
 	f.StringArrayVar(&vars, "var", nil, "a variable KEY:VALUE for the worker's env (repeatable)")
 	f.StringVar(&persistTo, "persist-to", "", "directory for local binding state (default .molt/state in the project)")
+	f.StringVar(&models, "models", "", "models directory of the [ai] binding, with its models.toml (default ~/.molt/models)")
 	f.StringVar(&compatDate, "compatibility-date", "", "compatibility date (overrides the configuration)")
 	f.StringVarP(&env, "env", "e", "", "environment to use from the configuration ([env.NAME])")
 	f.StringVar(&upstream, "upstream", "", "origin to forward requests to when the worker calls passThroughOnException and fails")
@@ -73,7 +75,8 @@ func devCommand() *cobra.Command {
 	return cmd
 }
 
-func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream *url.URL, wall time.Duration, persistTo string, testScheduled bool) error {
+// runDev serves projects; opts carries the binding directories (PersistTo, Models).
+func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream *url.URL, wall time.Duration, opts runtime.Options, testScheduled bool) error {
 	tuneGC()
 	out := cmd.ErrOrStderr()
 	log := slog.New(newLineHandler(out))
@@ -83,7 +86,7 @@ func runDev(cmd *cobra.Command, p runtime.Project, ip string, port int, upstream
 	host.TestScheduled = testScheduled
 	dev := &runtime.Dev{
 		Project: p,
-		Options: runtime.Options{Console: consoleTo(out), WallLimit: wall, PersistTo: persistTo},
+		Options: runtime.Options{Console: consoleTo(out), WallLimit: wall, PersistTo: opts.PersistTo, Models: opts.Models},
 		Host:    host,
 		Log:     log,
 	}
