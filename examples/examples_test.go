@@ -39,6 +39,8 @@ type spec struct {
 	// built into with GOOS=wasip1 GOARCH=wasm before the project loads, as its Makefile does:
 	// Wasm workers built from Go are not committed.
 	GoWasm string `json:"goWasm"`
+	// Models is the models directory of the [ai] binding, relative to the example.
+	Models string `json:"models"`
 	Cases  []step `json:"cases"`
 }
 
@@ -132,7 +134,11 @@ func runSpec(t *testing.T, dir string) {
 	}
 	logs := &consoleLog{}
 	// Each example gets fresh binding state, so that specs do not depend on earlier runs.
-	w, err := runtime.Load(p, runtime.Options{Console: logs, CPULimit: time.Duration(s.CPUMs) * time.Millisecond, PersistTo: t.TempDir()})
+	opts := runtime.Options{Console: logs, CPULimit: time.Duration(s.CPUMs) * time.Millisecond, PersistTo: t.TempDir()}
+	if s.Models != "" {
+		opts.Models = filepath.Join(dir, s.Models)
+	}
+	w, err := runtime.Load(p, opts)
 	if s.LoadError != "" {
 		if err == nil {
 			t.Fatalf("project loaded; want an error matching %q", s.LoadError)

@@ -14,7 +14,10 @@ import (
 	"github.com/moltworker/molt/bindings/ai/gguf"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/bert-tiny.gguf from the generator")
+var (
+	update  = flag.Bool("update", false, "rewrite testdata/bert-tiny.gguf from the generator")
+	queries = flag.String("queries", "", "TestPrintExample: queries separated by |")
+)
 
 const (
 	fixturePath = "../../../testdata/bert-tiny.gguf"
