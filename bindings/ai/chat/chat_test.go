@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moltworker/molt/bindings/ai/gguf"
 )
 
 // TestRealTemplates renders the real chat templates of each model family
@@ -61,13 +63,13 @@ func TestRealTemplates(t *testing.T) {
 }
 
 func TestFromGGUF(t *testing.T) {
-	meta := map[string]any{
-		"tokenizer.ggml.model":        "gpt2",
-		"tokenizer.ggml.pre":          "qwen2",
-		"tokenizer.ggml.tokens":       []string{"<|im_start|>", "<|im_end|>", "a", "b", "ab"},
-		"tokenizer.ggml.token_type":   []int32{3, 3, 1, 1, 1},
-		"tokenizer.ggml.merges":       []string{"a b"},
-		"tokenizer.ggml.eos_token_id": uint32(1),
+	meta := []gguf.KV{
+		{Key: "tokenizer.ggml.model", Value: gguf.Value{V: "gpt2"}},
+		{Key: "tokenizer.ggml.pre", Value: gguf.Value{V: "qwen2"}},
+		{Key: "tokenizer.ggml.tokens", Value: gguf.Value{V: []string{"<|im_start|>", "<|im_end|>", "a", "b", "ab"}}},
+		{Key: "tokenizer.ggml.token_type", Value: gguf.Value{V: []int32{3, 3, 1, 1, 1}}},
+		{Key: "tokenizer.ggml.merges", Value: gguf.Value{V: []string{"a b"}}},
+		{Key: "tokenizer.ggml.eos_token_id", Value: gguf.Value{V: uint32(1)}},
 	}
 	// Without tokenizer.chat_template: ChatML, as llama.cpp falls back to.
 	tmpl, tok := fromMeta(t, meta)
@@ -78,7 +80,7 @@ func TestFromGGUF(t *testing.T) {
 	if want := "<|im_start|>user\nab<|im_end|>\n<|im_start|>assistant\n"; got != want {
 		t.Fatalf("ChatML prompt %q, want %q", got, want)
 	}
-	meta["tokenizer.chat_template"] = "{{ messages[0].content }}{{ eos_token }}"
+	meta = append(meta, gguf.KV{Key: "tokenizer.chat_template", Value: gguf.Value{V: "{{ messages[0].content }}{{ eos_token }}"}})
 	tmpl, _ = fromMeta(t, meta)
 	if got, err := tmpl.Render([]Message{{"user", "ab"}}, false); err != nil || got != "ab<|im_end|>" {
 		t.Fatalf("prompt %q, %v", got, err)

@@ -8,13 +8,13 @@ import (
 	"github.com/moltworker/molt/bindings/ai/tokenizer"
 )
 
-// fromMeta builds a GGUF with the metadata and loads its tokenizer and
+// fromMeta writes a GGUF holding metadata, then loads its tokenizer and
 // chat template.
-func fromMeta(t *testing.T, meta map[string]any) (*Template, *tokenizer.Text) {
+func fromMeta(t *testing.T, meta []gguf.KV) (*Template, *tokenizer.Text) {
 	t.Helper()
 	w := gguf.NewWriter()
-	for k, v := range meta {
-		if err := w.Set(k, v); err != nil {
+	for _, kv := range meta {
+		if err := w.Set(kv.Key, kv.Value.V); err != nil {
 			t.Fatal(err)
 		}
 	}
