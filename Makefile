@@ -1,4 +1,4 @@
-# molt: make run serves examples/hello; make test runs everything CI runs.
+# molt: make run serves examples/hello (EXAMPLE=dir, MODELS=dir for --models); make test runs everything CI runs.
 GO      ?= go
 BIN     := bin/molt
 EXAMPLE ?= examples/hello
@@ -10,7 +10,7 @@ build:
 	$(GO) build -o $(BIN) .
 
 run: build npm
-	./$(BIN) dev $(EXAMPLE)
+	./$(BIN) dev $(EXAMPLE) $(if $(MODELS),--models $(MODELS))
 
 # npm ci for the examples that use npm packages (hono, itty-router).
 npm:
