@@ -1,7 +1,10 @@
 package bert
 
 import (
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -107,5 +110,31 @@ func BenchmarkEmbedBatch(b *testing.B) {
 			}
 			pool.Close()
 		}
+	}
+}
+
+var writeBench = flag.String("write-bench-models", "", "TestWriteBenchModels: directory to write bge-small-shaped models into")
+
+// TestWriteBenchModels writes models of bge-small's shape with random weights (F32 and Q8_0)
+// and a models.toml naming them, for measuring molt end to end (first-request latency):
+//
+//	go test -run TestWriteBenchModels ./bindings/ai/bert/ -args -write-bench-models /tmp/models
+func TestWriteBenchModels(t *testing.T) {
+	if *writeBench == "" {
+		t.Skip("no -write-bench-models")
+	}
+	if err := os.MkdirAll(*writeBench, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	index := ""
+	for _, typ := range []gguf.Type{gguf.F32, gguf.Q8_0} {
+		name := fmt.Sprintf("bge-small-shape.%v.gguf", typ)
+		if err := os.WriteFile(filepath.Join(*writeBench, name), fixtureShape(t, typ, bgeSmall), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		index += fmt.Sprintf("%q = %q\n", "@cf/molt/bge-small-shape-"+strings.ToLower(typ.String()), name)
+	}
+	if err := os.WriteFile(filepath.Join(*writeBench, "models.toml"), []byte(index), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

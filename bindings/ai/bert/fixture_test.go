@@ -35,14 +35,16 @@ const (
 	fxEps     = 1e-12
 )
 
-// shape is a model's dimensions.
-type shape struct{ hidden, heads, ffn, layers, context int }
+// shape is a model's dimensions. A vocab larger than the test vocabulary
+// pads it with [unusedN] tokens, as BERT vocabularies have, so that the
+// token embedding table has a real model's size.
+type shape struct{ hidden, heads, ffn, layers, context, vocab int }
 
 var (
-	tinyShape = shape{fxHidden, fxHeads, fxFFN, fxLayers, fxContext}
+	tinyShape = shape{fxHidden, fxHeads, fxFFN, fxLayers, fxContext, 0}
 	// bgeSmall is the shape of bge-small-en-v1.5 / all-MiniLM-L12 (33M
-	// parameters without the vocabulary), for benchmarks.
-	bgeSmall = shape{384, 12, 1536, 12, 512}
+	// parameters), for benchmarks.
+	bgeSmall = shape{384, 12, 1536, 12, 512, 30522}
 )
 
 // phantom converts a WordPiece vocabulary entry the way llama.cpp's
@@ -88,6 +90,10 @@ func fixtureShape(t testing.TB, typ gguf.Type, sh shape) []byte {
 		default:
 			types = append(types, 1)
 		}
+	}
+	for len(toks) < sh.vocab {
+		toks = append(toks, fmt.Sprintf("[unused%d]", len(toks)))
+		types = append(types, 5)
 	}
 	w := gguf.NewWriter()
 	set := func(k string, v any) {
