@@ -87,3 +87,25 @@ func TestMaxWorkers(t *testing.T) {
 		}
 	}
 }
+
+// models_dir is resolved against the configuration file, as data_dir is.
+func TestModelsDir(t *testing.T) {
+	for _, tt := range []struct{ line, want string }{
+		{"", ""},
+		{"models_dir = \"models\"\n", "models"},
+		{"models_dir = \"/srv/models\"\n", "/srv/models"},
+	} {
+		dir := testutil.WriteFiles(t, map[string]string{"p.toml": tt.line + "data_dir = \"x\"\ndomain = \"d\"\n[listen]\npublic = \":1\"\nadmin = \":2\"\n"})
+		cfg, err := LoadConfig(filepath.Join(dir, "p.toml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tt.want
+		if want != "" && !filepath.IsAbs(want) {
+			want = filepath.Join(dir, want)
+		}
+		if cfg.ModelsDir != want {
+			t.Errorf("%q: models_dir %q, want %q", tt.line, cfg.ModelsDir, want)
+		}
+	}
+}
