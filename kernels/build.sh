@@ -17,6 +17,6 @@ cflags=(--target=wasm32 -O3 -nostdlib -ffreestanding -fno-builtin
 # overflow traps instead of overwriting weights.
 ldflags=(-Wl,--no-entry -Wl,--export=__heap_base -Wl,--stack-first
   -Wl,-z,stack-size=65536 -Wl,--strip-all)
-srcs=(c/linalg.c c/quant.c c/rows.c c/attention.c)
+srcs=(c/linalg.c c/quant.c c/kquant.c c/rows.c c/attention.c)
 "$CLANG" "${cflags[@]}" -msimd128 "${ldflags[@]}" -o "$out/simd.wasm" "${srcs[@]}"
 "$CLANG" "${cflags[@]}" "${ldflags[@]}" -o "$out/scalar.wasm" "${srcs[@]}"

@@ -128,6 +128,14 @@ func TestQuantizeActMatchesQ8_0(t *testing.T) {
 					if want := halfToFloat(uint16(q8[34*blk]) | uint16(q8[34*blk+1])<<8); float64(d) != want {
 						t.Fatalf("row %d scale %d = %v, want %v", row, blk, d, want)
 					}
+					var sum int
+					for i := 0; i < 32; i++ {
+						sum += int(int8(q8[34*blk+2+i]))
+					}
+					s := math.Float32frombits(binary.LittleEndian.Uint32(a8[2*n+4*(n/32)+4*blk:]))
+					if want := d * float32(sum); s != want {
+						t.Fatalf("row %d block sum %d = %v, want %v", row, blk, s, want)
+					}
 				}
 			}
 		})
@@ -155,11 +163,22 @@ func TestF16ToF32(t *testing.T) {
 	}
 }
 
-var shapes = []struct{ rows, cols int }{{1, 32}, {3, 64}, {17, 96}, {64, 256}, {5, 4096}}
+var shapes = []struct{ rows, cols int }{{1, 32}, {3, 64}, {17, 96}, {64, 256}, {5, 4096}, {3, 768}}
+
+var allTypes = []Type{F32, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K}
+
+// fits reports whether rows of n columns are whole blocks of t.
+func fits(t Type, n int) bool {
+	_, err := t.RowBytes(n)
+	return err == nil
+}
 
 func TestMatVec(t *testing.T) {
-	for _, typ := range []Type{F32, F16, Q8_0, Q4_0} {
+	for _, typ := range allTypes {
 		for _, sh := range shapes {
+			if !fits(typ, sh.cols) {
+				continue
+			}
 			for _, b := range builds {
 				t.Run(fmt.Sprintf("%v/%dx%d/%v", typ, sh.rows, sh.cols, b), func(t *testing.T) {
 					r := rand.New(rand.NewPCG(uint64(sh.rows), uint64(sh.cols)))
@@ -180,11 +199,9 @@ func TestMatVec(t *testing.T) {
 							t.Fatal(err)
 						}
 						xs = decodeA8(in.Bytes(q), sh.cols)
-						if typ == Q8_0 {
-							err = in.MatVecQ8_0(wb, q, y, sh.rows, sh.cols)
-						} else {
-							err = in.MatVecQ4_0(wb, q, y, sh.rows, sh.cols)
-						}
+						err = map[Type]func(w, xa, y Buf, rows, cols int) error{
+							Q8_0: in.MatVecQ8_0, Q4_0: in.MatVecQ4_0, Q4_K: in.MatVecQ4_K, Q5_K: in.MatVecQ5_K, Q6_K: in.MatVecQ6_K,
+						}[typ](wb, q, y, sh.rows, sh.cols)
 					}
 					if err != nil {
 						t.Fatal(err)
@@ -202,8 +219,11 @@ func TestMatVec(t *testing.T) {
 }
 
 func TestMatMul(t *testing.T) {
-	for _, typ := range []Type{F32, F16, Q8_0, Q4_0} {
-		for _, sh := range []struct{ m, n, k int }{{1, 1, 32}, {2, 4, 64}, {3, 5, 96}, {67, 9, 160}, {130, 70, 64}} {
+	for _, typ := range allTypes {
+		for _, sh := range []struct{ m, n, k int }{{1, 1, 32}, {2, 4, 64}, {3, 5, 96}, {67, 9, 160}, {130, 70, 64}, {3, 5, 256}, {35, 7, 512}} {
+			if !fits(typ, sh.k) {
+				continue
+			}
 			for _, b := range builds {
 				t.Run(fmt.Sprintf("%v/%dx%dx%d/%v", typ, sh.m, sh.n, sh.k, b), func(t *testing.T) {
 					r := rand.New(rand.NewPCG(uint64(sh.m), uint64(sh.n*sh.k)))
@@ -230,11 +250,9 @@ func TestMatMul(t *testing.T) {
 						for i := range as {
 							as[i] = decodeA8(qs[i*A8Bytes(sh.k):], sh.k)
 						}
-						if typ == Q8_0 {
-							err = in.MatMulQ8_0(wb, q, c, sh.m, sh.n, sh.k)
-						} else {
-							err = in.MatMulQ4_0(wb, q, c, sh.m, sh.n, sh.k)
-						}
+						err = map[Type]func(w, aa, c Buf, m, n, k int) error{
+							Q8_0: in.MatMulQ8_0, Q4_0: in.MatMulQ4_0, Q4_K: in.MatMulQ4_K, Q5_K: in.MatMulQ5_K, Q6_K: in.MatMulQ6_K,
+						}[typ](wb, q, c, sh.m, sh.n, sh.k)
 					}
 					if err != nil {
 						t.Fatal(err)
@@ -541,7 +559,7 @@ func TestOperandChecks(t *testing.T) {
 		{"zero dimension", in.Softmax(x, x, 0, 4), "softmax: dimension 0 out of range"},
 		{"negative dimension", in.GELU(x, x, -1), "gelu: dimension -1 out of range"},
 		{"ragged Q8_0", in.MatVecQ8_0(w, x, y, 2, 48), "multiple of 32 columns, got 48"},
-		{"short activations", in.MatVecQ4_0(w, x, y, 2, 64), "x has 128 bytes, needs 136"},
+		{"short activations", in.MatVecQ4_0(w, x, y, 2, 64), "x has 128 bytes, needs 144"},
 		{"odd head", in.RoPE(x, x, 1, 1, 3), "head dimension 3 is odd"},
 		{"bad groups", in.Attention(Attention{Q: x, K: x, V: x, Out: x, Scratch: x, T: 1, S: 1, Heads: 3, KVHeads: 2, Dim: 4}), "not a multiple of 2 kv heads"},
 		{"quantize ragged", in.QuantizeQ8_0(x, y, 31), "not a multiple of 32"},

@@ -26,6 +26,12 @@ const (
 	fnMul
 	fnRoPE
 	fnAttention
+	fnMatVecQ4_K
+	fnMatVecQ5_K
+	fnMatVecQ6_K
+	fnMatMulQ4_K
+	fnMatMulQ5_K
+	fnMatMulQ6_K
 	numFns
 )
 
@@ -33,6 +39,7 @@ var fnNames = [numFns]string{
 	"matvec_f32", "matmul_f32", "matvec_f16", "matmul_f16", "f16_to_f32_row",
 	"quantize_q8_0", "quantize_act", "matvec_q8_0", "matvec_q4_0", "matmul_q8_0", "matmul_q4_0",
 	"layer_norm", "rms_norm", "softmax", "gelu", "silu", "add", "mul", "rope", "attention",
+	"matvec_q4_k", "matvec_q5_k", "matvec_q6_k", "matmul_q4_k", "matmul_q5_k", "matmul_q6_k",
 }
 
 // Type is the element type of a weight matrix, with GGUF's block layouts.
@@ -43,7 +50,17 @@ const (
 	F16              // 2-byte IEEE halves
 	Q8_0             // blocks of 32: f16 scale + 32 int8
 	Q4_0             // blocks of 32: f16 scale + 16 bytes of nibbles, offset 8
+	Q4_K             // super-blocks of 256 (144 bytes): 8 sub-blocks with 6-bit scales and mins, 4-bit values
+	Q5_K             // Q4_K with a fifth bit per value (176 bytes)
+	Q6_K             // super-blocks of 256 (210 bytes): 16 sub-blocks with int8 scales, 6-bit values offset 32
 )
+
+// quantized reports whether products with t quantize the activations (to
+// the A8 layout) first.
+func (t Type) quantized() bool { return t >= Q8_0 && t <= Q6_K }
+
+// blockInfo is a quantized type's block: weights and bytes.
+var blockInfo = map[Type][2]int{Q8_0: {32, 34}, Q4_0: {32, 18}, Q4_K: {256, 144}, Q5_K: {256, 176}, Q6_K: {256, 210}}
 
 // String names the type as GGUF does.
 func (t Type) String() string {
@@ -56,6 +73,12 @@ func (t Type) String() string {
 		return "Q8_0"
 	case Q4_0:
 		return "Q4_0"
+	case Q4_K:
+		return "Q4_K"
+	case Q5_K:
+		return "Q5_K"
+	case Q6_K:
+		return "Q6_K"
 	}
 	return fmt.Sprintf("Type(%d)", int(t))
 }
@@ -71,14 +94,12 @@ func (t Type) RowBytes(cols int) (int, error) {
 		return 4 * cols, nil
 	case F16:
 		return 2 * cols, nil
-	case Q8_0, Q4_0:
-		if cols%32 != 0 {
-			return 0, fmt.Errorf("kernels: %v rows need a multiple of 32 columns, got %d", t, cols)
+	case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K:
+		bi := blockInfo[t]
+		if cols%bi[0] != 0 {
+			return 0, fmt.Errorf("kernels: %v rows need a multiple of %d columns, got %d", t, bi[0], cols)
 		}
-		if t == Q8_0 {
-			return cols / 32 * 34, nil
-		}
-		return cols / 32 * 18, nil
+		return cols / bi[0] * bi[1], nil
 	}
 	return 0, fmt.Errorf("kernels: unknown type %v", t)
 }
@@ -87,8 +108,8 @@ func (t Type) RowBytes(cols int) (int, error) {
 func Q8Bytes(n int) int { return n / 32 * 34 }
 
 // A8Bytes is the size of n activations quantized by QuantizeAct: n int16
-// values, then n/32 f32 scales.
-func A8Bytes(n int) int { return 2*n + n/32*4 }
+// values, then n/32 f32 scales and n/32 f32 block sums.
+func A8Bytes(n int) int { return 2*n + n/32*8 }
 
 func dims(f fn, v ...int) error {
 	for _, d := range v {
@@ -121,6 +142,22 @@ func (in *Instance) MatVecQ4_0(w, xa, y Buf, rows, cols int) error {
 	return in.matvec(fnMatVecQ4_0, Q4_0, w, xa, y, rows, cols)
 }
 
+// MatVecQ4_K computes y = w·x for a Q4_K matrix; xa is x quantized by
+// QuantizeAct.
+func (in *Instance) MatVecQ4_K(w, xa, y Buf, rows, cols int) error {
+	return in.matvec(fnMatVecQ4_K, Q4_K, w, xa, y, rows, cols)
+}
+
+// MatVecQ5_K is MatVecQ4_K for Q5_K weights.
+func (in *Instance) MatVecQ5_K(w, xa, y Buf, rows, cols int) error {
+	return in.matvec(fnMatVecQ5_K, Q5_K, w, xa, y, rows, cols)
+}
+
+// MatVecQ6_K is MatVecQ4_K for Q6_K weights.
+func (in *Instance) MatVecQ6_K(w, xa, y Buf, rows, cols int) error {
+	return in.matvec(fnMatVecQ6_K, Q6_K, w, xa, y, rows, cols)
+}
+
 func (in *Instance) matvec(f fn, t Type, w, x, y Buf, rows, cols int) error {
 	if err := dims(f, rows, cols); err != nil {
 		return err
@@ -130,7 +167,7 @@ func (in *Instance) matvec(f fn, t Type, w, x, y Buf, rows, cols int) error {
 		return err
 	}
 	xb := 4 * cols
-	if t == Q8_0 || t == Q4_0 {
+	if t.quantized() {
 		xb = A8Bytes(cols)
 	}
 	if err := firstErr(need(f, "w", w, rows*rb), need(f, "x", x, xb), need(f, "y", y, 4*rows)); err != nil {
@@ -224,6 +261,22 @@ func (in *Instance) MatMulQ8_0(w, aa, c Buf, m, n, k int) error {
 // MatMulQ4_0 is MatMulQ8_0 for Q4_0 weights.
 func (in *Instance) MatMulQ4_0(w, aa, c Buf, m, n, k int) error {
 	return in.matmulQ(fnMatMulQ4_0, Q4_0, w, aa, c, m, n, k)
+}
+
+// MatMulQ4_K computes c[m,n] = a·wᵀ for a Q4_K weight matrix w[n,k]; aa is
+// m rows of a quantized by QuantizeAct.
+func (in *Instance) MatMulQ4_K(w, aa, c Buf, m, n, k int) error {
+	return in.matmulQ(fnMatMulQ4_K, Q4_K, w, aa, c, m, n, k)
+}
+
+// MatMulQ5_K is MatMulQ4_K for Q5_K weights.
+func (in *Instance) MatMulQ5_K(w, aa, c Buf, m, n, k int) error {
+	return in.matmulQ(fnMatMulQ5_K, Q5_K, w, aa, c, m, n, k)
+}
+
+// MatMulQ6_K is MatMulQ4_K for Q6_K weights.
+func (in *Instance) MatMulQ6_K(w, aa, c Buf, m, n, k int) error {
+	return in.matmulQ(fnMatMulQ6_K, Q6_K, w, aa, c, m, n, k)
 }
 
 func (in *Instance) matmulQ(f fn, t Type, w, aq, c Buf, m, n, k int) error {

@@ -157,8 +157,9 @@ func (p *Pool) leastUsed() int {
 	return best
 }
 
-// MatVec computes y = M·x (len(x) = Cols, len(y) = Rows). Q8_0 and Q4_0
-// matrices quantize x to Q8_0 first, as llama.cpp does.
+// MatVec computes y = M·x (len(x) = Cols, len(y) = Rows). Quantized
+// matrices quantize x to Q8_0 first, as llama.cpp does (it uses Q8_K, with
+// one scale per 256 values, for the K-quants; Q8_0 is finer).
 func (m *Matrix) MatVec(y, x []float32) error {
 	if len(x) != m.Cols || len(y) != m.Rows {
 		return fmt.Errorf("kernels: MatVec of a %dx%d matrix with x of %d and y of %d", m.Rows, m.Cols, len(x), len(y))
@@ -231,7 +232,7 @@ func (j *job) run(in *Instance) error {
 				err = in.MatMulF16(xb, pt.w, out, scratch, n, pt.rows, m.Cols)
 			}
 		}
-	case Q8_0, Q4_0:
+	default:
 		var q Buf
 		if q, err = in.Alloc(n * A8Bytes(m.Cols)); err != nil {
 			return err
@@ -239,15 +240,11 @@ func (j *job) run(in *Instance) error {
 		if err = in.QuantizeAct(xb, q, n, m.Cols); err != nil {
 			return err
 		}
-		switch {
-		case m.Type == Q8_0 && n == 1:
-			err = in.MatVecQ8_0(pt.w, q, out, pt.rows, m.Cols)
-		case m.Type == Q8_0:
-			err = in.MatMulQ8_0(pt.w, q, out, n, pt.rows, m.Cols)
-		case n == 1:
-			err = in.MatVecQ4_0(pt.w, q, out, pt.rows, m.Cols)
-		default:
-			err = in.MatMulQ4_0(pt.w, q, out, n, pt.rows, m.Cols)
+		p := quantProducts[m.Type]
+		if n == 1 {
+			err = in.matvec(p.matvec, m.Type, pt.w, q, out, pt.rows, m.Cols)
+		} else {
+			err = in.matmulQ(p.matmul, m.Type, pt.w, q, out, n, pt.rows, m.Cols)
 		}
 	}
 	if err != nil {
@@ -259,6 +256,12 @@ func (j *job) run(in *Instance) error {
 		copy(j.y[i*m.Rows+pt.row0:i*m.Rows+pt.row0+pt.rows], res[i*pt.rows:(i+1)*pt.rows])
 	}
 	return nil
+}
+
+// quantProducts are the kernels of each quantized type.
+var quantProducts = map[Type]struct{ matvec, matmul fn }{
+	Q8_0: {fnMatVecQ8_0, fnMatMulQ8_0}, Q4_0: {fnMatVecQ4_0, fnMatMulQ4_0},
+	Q4_K: {fnMatVecQ4_K, fnMatMulQ4_K}, Q5_K: {fnMatVecQ5_K, fnMatMulQ5_K}, Q6_K: {fnMatVecQ6_K, fnMatMulQ6_K},
 }
 
 // parallel runs fns[i] on instance i (fns[0] on the calling goroutine) and

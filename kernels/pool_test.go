@@ -34,14 +34,19 @@ func reference(t *testing.T, typ Type, w []byte, x []float32, rows, cols, n int)
 }
 
 func TestPoolSplitsRows(t *testing.T) {
-	for _, typ := range []Type{F32, F16, Q8_0, Q4_0} {
+	for _, typ := range allTypes {
 		for _, sh := range []struct{ rows, cols, n, split int }{
 			{7, 64, 1, 0},     // split into 3 uneven parts
 			{130, 96, 5, 0},   // batch
 			{64, 128, 1, 1e9}, // below SplitBytes: one instance
 			{2, 32, 3, 0},     // fewer rows than instances
 			{300, 256, 2, 0},  // the f32/f16 2x4 tiles across parts
+			{9, 512, 1, 0},    // K-quant super-blocks
+			{40, 256, 3, 0},
 		} {
+			if !fits(typ, sh.cols) {
+				continue
+			}
 			t.Run(fmt.Sprintf("%v/%dx%dx%d", typ, sh.rows, sh.cols, sh.n), func(t *testing.T) {
 				r := rand.New(rand.NewPCG(uint64(sh.rows), uint64(sh.cols)))
 				w := randomMatrix(r, typ, sh.rows, sh.cols)

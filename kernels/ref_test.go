@@ -119,8 +119,87 @@ func dequant(t Type, row []byte, cols int) []float64 {
 				out[32*b+16+i] = d * float64(int(blk[2+i]>>4)-8)
 			}
 		}
+	case Q4_K, Q5_K:
+		dequantQ45K(out, row, t == Q5_K)
+	case Q6_K:
+		dequantQ6K(out, row)
 	}
 	return out
+}
+
+// getScaleMinK4 is ggml's get_scale_min_k4.
+func getScaleMinK4(j int, q []byte) (d, m int) {
+	if j < 4 {
+		return int(q[j] & 63), int(q[j+4] & 63)
+	}
+	return int(q[j+4]&0xF | (q[j-4]>>6)<<4), int(q[j+4]>>4 | (q[j]>>6)<<4)
+}
+
+// dequantQ45K follows ggml's dequantize_row_q4_K / q5_K loop by loop.
+func dequantQ45K(y []float64, x []byte, q5 bool) {
+	bs := 144
+	if q5 {
+		bs = 176
+	}
+	for i := 0; i < len(y)/256; i++ {
+		blk := x[bs*i:]
+		d := halfToFloat(uint16(blk[0]) | uint16(blk[1])<<8)
+		dmin := halfToFloat(uint16(blk[2]) | uint16(blk[3])<<8)
+		scales, ql, qh := blk[4:16], blk[16:], blk[16:48]
+		if q5 {
+			ql = blk[48:]
+		}
+		out := y[256*i:]
+		is, u1, u2 := 0, byte(1), byte(2)
+		for j := 0; j < 256; j += 64 {
+			sc, m := getScaleMinK4(is, scales)
+			d1, m1 := d*float64(sc), dmin*float64(m)
+			sc, m = getScaleMinK4(is+1, scales)
+			d2, m2 := d*float64(sc), dmin*float64(m)
+			for l := 0; l < 32; l++ {
+				v := int(ql[l] & 0xF)
+				if q5 && qh[l]&u1 != 0 {
+					v += 16
+				}
+				out[j+l] = d1*float64(v) - m1
+			}
+			for l := 0; l < 32; l++ {
+				v := int(ql[l] >> 4)
+				if q5 && qh[l]&u2 != 0 {
+					v += 16
+				}
+				out[j+32+l] = d2*float64(v) - m2
+			}
+			ql = ql[32:]
+			is += 2
+			u1 <<= 2
+			u2 <<= 2
+		}
+	}
+}
+
+// dequantQ6K follows ggml's dequantize_row_q6_K.
+func dequantQ6K(y []float64, x []byte) {
+	for i := 0; i < len(y)/256; i++ {
+		blk := x[210*i:]
+		d := halfToFloat(uint16(blk[208]) | uint16(blk[209])<<8)
+		ql, qh, sc := blk[0:128], blk[128:192], blk[192:208]
+		out := y[256*i:]
+		for n := 0; n < 256; n += 128 {
+			for l := 0; l < 32; l++ {
+				is := l / 16
+				q1 := int(int8(ql[l]&0xF|(qh[l]>>0&3)<<4)) - 32
+				q2 := int(int8(ql[l+32]&0xF|(qh[l]>>2&3)<<4)) - 32
+				q3 := int(int8(ql[l]>>4|(qh[l]>>4&3)<<4)) - 32
+				q4 := int(int8(ql[l+32]>>4|(qh[l]>>6&3)<<4)) - 32
+				out[n+l] = d * float64(int8(sc[is])) * float64(q1)
+				out[n+l+32] = d * float64(int8(sc[is+2])) * float64(q2)
+				out[n+l+64] = d * float64(int8(sc[is+4])) * float64(q3)
+				out[n+l+96] = d * float64(int8(sc[is+6])) * float64(q4)
+			}
+			ql, qh, sc = ql[64:], qh[32:], sc[8:]
+		}
+	}
 }
 
 // randomMatrix returns rows×cols weights of type t as raw bytes: random
@@ -153,6 +232,21 @@ func randomMatrix(r *rand.Rand, t Type, rows, cols int) []byte {
 			}
 			h := floatToHalf(float32(0.001 + 0.02*r.Float64()))
 			out[b], out[b+1] = byte(h), byte(h>>8)
+		}
+	case Q4_K, Q5_K, Q6_K:
+		for i := range out {
+			out[i] = byte(r.IntN(256))
+		}
+		// Every bit random but the f16 scales, kept small and finite.
+		bs, scales := blockInfo[t][1], []int{0, 2}
+		if t == Q6_K {
+			scales = []int{208}
+		}
+		for b := 0; b < len(out); b += bs {
+			for _, o := range scales {
+				h := floatToHalf(float32(0.0001 + 0.002*r.Float64()))
+				out[b+o], out[b+o+1] = byte(h), byte(h>>8)
+			}
 		}
 	}
 	return out

@@ -5,9 +5,11 @@
 //
 // The activations are not kept in GGUF's Q8_0 layout but in "A8": the same
 // values widened to int16 (n of them), followed by the n/32 block scales as
-// f32 (already rounded through f16, as in Q8_0). A vector is read once per
-// weight row, so widening it once and keeping scales ready saves two
-// sign-extensions and one f16 conversion per block of every row.
+// f32 (already rounded through f16, as in Q8_0), then the n/32 block sums
+// (scale times the sum of the block's values) that the K-quants' mins need.
+// A vector is read once per weight row, so widening it once and keeping
+// scales ready saves two sign-extensions and one f16 conversion per block of
+// every row.
 #include "common.h"
 
 // MB_Q activation rows (A8: 2.125 bytes per value) stay in L1/L2
@@ -60,11 +62,12 @@ void quantize_q8_0(const float *x, uint8_t *out, int n) {
 
 // quantize_act quantizes n floats (a multiple of 32) into the A8 layout:
 // the values and scales quantize_q8_0 would produce, widened to int16 and
-// f32.
+// f32, and the block sums.
 EXPORT(quantize_act)
 void quantize_act(const float *x, uint8_t *out, int n) {
   int16_t *q = (int16_t *)out;
   float *ds = (float *)(out + 2 * (size_t)n);
+  float *ss = ds + n / QK;
   for (int b = 0; b < n / QK; b++) {
     const float *xb = x + b * QK;
     int16_t *qb = q + b * QK;
@@ -86,16 +89,25 @@ void quantize_act(const float *x, uint8_t *out, int n) {
     float d = amax / 127.0f;
     float id = d != 0.0f ? 1.0f / d : 0.0f;
     ds[b] = f16_to_f32(f32_to_f16(d));
+    int32_t sum = 0;
 #ifdef __wasm_simd128__
     v128_t s = wasm_f32x4_splat(id);
+    v128_t acc = wasm_i32x4_splat(0);
     for (int i = 0; i < 8; i += 2) {
       v128_t q0 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(v[i], s)));
       v128_t q1 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(v[i + 1], s)));
+      acc = wasm_i32x4_add(acc, wasm_i32x4_add(q0, q1));
       wasm_v128_store(qb + 4 * i, wasm_i16x8_narrow_i32x4(q0, q1));
     }
+    sum = wasm_i32x4_extract_lane(acc, 0) + wasm_i32x4_extract_lane(acc, 1) +
+          wasm_i32x4_extract_lane(acc, 2) + wasm_i32x4_extract_lane(acc, 3);
 #else
-    for (int i = 0; i < QK; i++) qb[i] = (int16_t)(int32_t)__builtin_rintf(xb[i] * id);
+    for (int i = 0; i < QK; i++) {
+      qb[i] = (int16_t)(int32_t)__builtin_rintf(xb[i] * id);
+      sum += qb[i];
+    }
 #endif
+    ss[b] = ds[b] * (float)sum;
   }
 }
 
@@ -261,7 +273,7 @@ INLINE void dot_row2(const uint8_t *w, const int16_t *aq0, const float *ad0, con
 INLINE void matmul_q(const uint8_t *w, const uint8_t *aa, float *c, int m, int n, int k, int q4) {
   int nb = k / QK;
   size_t wrow = (size_t)nb * (q4 ? Q4_0_BYTES : Q8_0_BYTES);
-  size_t arow = 2 * (size_t)k + 4 * (size_t)nb;
+  size_t arow = 2 * (size_t)k + 8 * (size_t)nb;
   for (int i0 = 0; i0 < m; i0 += MB_Q) {
     int i1 = i0 + MB_Q < m ? i0 + MB_Q : m;
     for (int j = 0; j < n; j++) {

@@ -193,7 +193,29 @@ func (m *Model) forward(spans []span) (logits [][]float32, err error) {
 }
 
 // product computes y = x·Wᵀ for rows rows of x.
-func product(w *kernels.Matrix, y, x []float32, rows int) error {
+func product(w stacked, y, x []float32, rows int) error {
+	if len(w) == 1 {
+		return product1(w[0], y, x, rows)
+	}
+	width := 0
+	for _, m := range w {
+		width += m.Rows
+	}
+	off := 0
+	for _, m := range w {
+		part := make([]float32, rows*m.Rows)
+		if err := product1(m, part, x, rows); err != nil {
+			return err
+		}
+		for i := 0; i < rows; i++ {
+			copy(y[i*width+off:], part[i*m.Rows:(i+1)*m.Rows])
+		}
+		off += m.Rows
+	}
+	return nil
+}
+
+func product1(w *kernels.Matrix, y, x []float32, rows int) error {
 	var err error
 	if rows == 1 {
 		err = w.MatVec(y, x)

@@ -77,7 +77,7 @@ type Model struct {
 
 	tokEmbd   embedding
 	outNorm   []float32
-	output    *kernels.Matrix
+	output    stacked
 	ropeFreqs []float32 // rope_freqs.weight (llama 3.1 scaling), or nil
 	blocks    []block
 
@@ -92,17 +92,25 @@ type embedding struct {
 
 type block struct {
 	attnNorm, ffnNorm []float32
-	qkv               *kernels.Matrix // rows: q (Heads*HeadDim), k, v (KVHeads*HeadDim each)
-	qkvBias           []float32       // qwen2, or nil
-	qNorm, kNorm      []float32       // qwen3: per-head RMS norm weights, or nil
-	o                 *kernels.Matrix
-	gateUp            *kernels.Matrix // rows: gate (FFN), then up (FFN)
-	down              *kernels.Matrix
+	qkv               stacked   // rows: q (Heads*HeadDim), k, v (KVHeads*HeadDim each)
+	qkvBias           []float32 // qwen2, or nil
+	qNorm, kNorm      []float32 // qwen3: per-head RMS norm weights, or nil
+	o                 stacked
+	gateUp            stacked // rows: gate (FFN), then up (FFN)
+	down              stacked
 }
+
+// stacked is a weight matrix whose rows are those of one or more tensors
+// (q, k and v; gate and up): one product computes them together, which
+// saves calls and lets the pool split a larger matrix evenly. Tensors of
+// the same type share one kernels.Matrix; files that mix types (Q4_K_M
+// keeps v in Q6_K) get one Matrix per run of a type.
+type stacked []*kernels.Matrix
 
 // kernelTypes maps the GGUF tensor types the kernels compute with.
 var kernelTypes = map[gguf.Type]kernels.Type{
 	gguf.F32: kernels.F32, gguf.F16: kernels.F16, gguf.Q8_0: kernels.Q8_0, gguf.Q4_0: kernels.Q4_0,
+	gguf.Q4_K: kernels.Q4_K, gguf.Q5_K: kernels.Q5_K, gguf.Q6_K: kernels.Q6_K,
 }
 
 // endOfTurn are control tokens llama.cpp treats as end of generation
@@ -332,48 +340,51 @@ func (l *loader) floats(name string, n int) []float32 {
 	return x
 }
 
-// matrix uploads the named tensors stacked by rows as one matrix of rows ×
-// cols: one product then computes q, k and v (or gate and up) together,
-// which halves the calls and lets the pool split the larger matrix evenly.
-// Stacked tensors must share a type.
-func (l *loader) matrix(rows, cols int, names ...string) *kernels.Matrix {
-	var data []byte
-	var typ gguf.Type
-	for i, name := range names {
-		t := l.tensorInfo(name, cols, 0)
+// matrix uploads the named tensors (each of cols columns) stacked by rows;
+// together they must have rows rows.
+func (l *loader) matrix(rows, cols int, names ...string) stacked {
+	var out stacked
+	total := 0
+	for i := 0; i < len(names) && l.err == nil; {
+		first := l.tensorInfo(names[i], cols, 0)
 		if l.err != nil {
 			return nil
 		}
-		if i > 0 && t.Type != typ {
-			l.fail("tensor %s has type %v, %s has %v: stacked matrices must share a type", name, t.Type, names[0], typ)
+		data := l.data(first)
+		j := i + 1
+		for ; j < len(names) && l.err == nil; j++ {
+			t := l.tensorInfo(names[j], cols, 0)
+			if t.Type != first.Type {
+				break
+			}
+			if j == i+1 {
+				data = append([]byte(nil), data...)
+			}
+			data = append(data, l.data(t)...)
+		}
+		if l.err != nil {
 			return nil
 		}
-		typ = t.Type
-		d := l.data(t)
-		if len(names) == 1 {
-			data = d
-		} else {
-			data = append(data, d...)
+		kt, ok := kernelTypes[first.Type]
+		if !ok {
+			l.fail("tensor %s has type %v; molt computes with %s", names[i], first.Type, supportedTypes())
+			return nil
 		}
+		rb, _ := first.Type.RowBytes(uint64(cols))
+		n := int(uint64(len(data)) / rb)
+		m, err := l.pool.Upload(kt, n, cols, data)
+		if err != nil {
+			l.fail("%s: %v", names[i], err)
+			return nil
+		}
+		out = append(out, m)
+		total += n
+		i = j
 	}
-	if l.err != nil {
-		return nil
+	if l.err == nil && total != rows {
+		l.fail("tensors %s hold %d rows of %d, want %d", strings.Join(names, ", "), total, cols, rows)
 	}
-	kt, ok := kernelTypes[typ]
-	if !ok {
-		l.fail("tensor %s has type %v; molt computes with %s", names[0], typ, supportedTypes())
-		return nil
-	}
-	rb, _ := typ.RowBytes(uint64(cols))
-	if uint64(len(data)) != uint64(rows)*rb {
-		l.fail("tensors %s hold %d rows of %d, want %d", strings.Join(names, ", "), uint64(len(data))/rb, cols, rows)
-		return nil
-	}
-	m, err := l.pool.Upload(kt, rows, cols, data)
-	if err != nil {
-		l.fail("%s: %v", names[0], err)
-	}
-	return m
+	return out
 }
 
 func supportedTypes() string {
