@@ -80,6 +80,8 @@ type Isolate struct {
 	// wasmStop, once the isolate has used WebAssembly, cancels the context its instances
 	// run in: goja's interrupt does not reach into Wasm.
 	wasmStop atomic.Pointer[func()]
+	// wasmStore holds the isolate's Wasm instances, released by Close.
+	wasmStore atomic.Pointer[wasm.Store]
 
 	rejections []*goja.Promise
 	bodies     hostBodies
@@ -248,6 +250,9 @@ func (iso *Isolate) Close() {
 	// added after the bodies are closed.
 	iso.fetches.closeAll()
 	iso.bodies.closeAll()
+	if st := iso.wasmStore.Load(); st != nil {
+		st.Close()
+	}
 }
 
 func (iso *Isolate) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {

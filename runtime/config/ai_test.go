@@ -1,11 +1,12 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/moltworker/molt/internal/testutil"
 )
 
 func TestAIBinding(t *testing.T) {
@@ -25,21 +26,14 @@ func TestAIBinding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), tt.file)
-			if err := os.WriteFile(path, []byte(tt.text), 0o644); err != nil {
+			dir := testutil.WriteFiles(t, map[string]string{tt.file: tt.text})
+			cfg, err := Load(filepath.Join(dir, tt.file), LoadOptions{})
+			switch {
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Fatalf("error %v, want one containing %q", err, tt.err)
+			case tt.err == "" && err != nil:
 				t.Fatal(err)
-			}
-			cfg, err := Load(path, LoadOptions{})
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("error %v, want one containing %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(cfg.AI, tt.want) {
+			case tt.err == "" && !reflect.DeepEqual(cfg.AI, tt.want):
 				t.Fatalf("got %+v, want %+v", cfg.AI, tt.want)
 			}
 		})

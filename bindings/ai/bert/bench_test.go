@@ -12,12 +12,9 @@ import (
 	"github.com/moltworker/molt/kernels"
 )
 
-// BenchmarkEmbed times Embed on a model of bge-small's shape (random
-// weights, the test vocabulary) for inputs of 16 and 128 tokens, on one and
-// two cores. Reports milliseconds per embedding and tokens per second.
-//
-//	go test -run '^$' -bench Embed ./bindings/ai/bert/
-func BenchmarkEmbed(b *testing.B) {
+// benchModels runs fn on a model of bge-small's shape (random weights) for
+// each weight type, F32 and Q8_0, on one and two cores.
+func benchModels(b *testing.B, fn func(typ gguf.Type, cores int, m *Model)) {
 	for _, typ := range []gguf.Type{gguf.F32, gguf.Q8_0} {
 		f := openBytes(&testing.T{}, fixtureShape(b, typ, bgeSmall))
 		for _, cores := range []int{1, 2} {
@@ -29,26 +26,37 @@ func BenchmarkEmbed(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, words := range []int{14, 126} { // + [CLS] and [SEP]
-				text := strings.TrimSpace(strings.Repeat("the quick brown fox ", words/4+1))
-				text = strings.Join(strings.Fields(text)[:words], " ")
-				if n := len(m.Tokenizer.Encode(text)); n != words+2 {
-					b.Fatalf("%d tokens, want %d", n, words+2)
-				}
-				b.Run(fmt.Sprintf("%v/tokens=%d/cores=%d", typ, words+2, cores), func(b *testing.B) {
-					for b.Loop() {
-						if _, err := m.Embed(text); err != nil {
-							b.Fatal(err)
-						}
-					}
-					sec := b.Elapsed().Seconds() / float64(b.N)
-					b.ReportMetric(sec*1e3, "ms/embed")
-					b.ReportMetric(float64(words+2)/sec, "tokens/s")
-				})
-			}
+			fn(typ, cores, m)
 			pool.Close()
 		}
 	}
+}
+
+// BenchmarkEmbed times Embed on a model of bge-small's shape for inputs of
+// 16 and 128 tokens, on one and two cores. Reports milliseconds per
+// embedding and tokens per second.
+//
+//	go test -run '^$' -bench 'Embed$' ./bindings/ai/bert/
+func BenchmarkEmbed(b *testing.B) {
+	benchModels(b, func(typ gguf.Type, cores int, m *Model) {
+		for _, words := range []int{14, 126} { // + [CLS] and [SEP]
+			text := strings.TrimSpace(strings.Repeat("the quick brown fox ", words/4+1))
+			text = strings.Join(strings.Fields(text)[:words], " ")
+			if n := len(m.Tokenizer.Encode(text)); n != words+2 {
+				b.Fatalf("%d tokens, want %d", n, words+2)
+			}
+			b.Run(fmt.Sprintf("%v/tokens=%d/cores=%d", typ, words+2, cores), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := m.Embed(text); err != nil {
+						b.Fatal(err)
+					}
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(sec*1e3, "ms/embed")
+				b.ReportMetric(float64(words+2)/sec, "tokens/s")
+			})
+		}
+	})
 }
 
 // batch32 is 32 different sentences of 32 tokens each ([CLS] + 30 words +
@@ -76,41 +84,29 @@ func batch32(b *testing.B, m *Model) []string {
 //
 //	go test -run '^$' -bench EmbedBatch -benchtime 5x -count 3 ./bindings/ai/bert/
 func BenchmarkEmbedBatch(b *testing.B) {
-	for _, typ := range []gguf.Type{gguf.F32, gguf.Q8_0} {
-		f := openBytes(&testing.T{}, fixtureShape(b, typ, bgeSmall))
-		for _, cores := range []int{1, 2} {
-			pool, err := kernels.NewPool(kernels.SIMD, cores)
-			if err != nil {
-				b.Fatal(err)
+	benchModels(b, func(typ gguf.Type, cores int, m *Model) {
+		texts := batch32(b, m)
+		b.Run(fmt.Sprintf("%v/cores=%d", typ, cores), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := m.EmbedBatch(texts, PoolMean); err != nil {
+					b.Fatal(err)
+				}
 			}
-			m, err := Load(f, pool)
-			if err != nil {
-				b.Fatal(err)
-			}
-			texts := batch32(b, m)
-			b.Run(fmt.Sprintf("%v/cores=%d", typ, cores), func(b *testing.B) {
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(sec*1e3, "ms/batch")
+			b.ReportMetric(float64(len(texts))/sec, "embeddings/s")
+		})
+		if typ == gguf.F32 && cores == 1 {
+			b.Run("tokenize", func(b *testing.B) {
 				for b.Loop() {
-					if _, err := m.EmbedBatch(texts, PoolMean); err != nil {
-						b.Fatal(err)
+					for _, s := range texts {
+						m.Tokens(s)
 					}
 				}
-				sec := b.Elapsed().Seconds() / float64(b.N)
-				b.ReportMetric(sec*1e3, "ms/batch")
-				b.ReportMetric(float64(len(texts))/sec, "embeddings/s")
+				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms/batch")
 			})
-			if typ == gguf.F32 && cores == 1 {
-				b.Run("tokenize", func(b *testing.B) {
-					for b.Loop() {
-						for _, s := range texts {
-							m.Tokens(s)
-						}
-					}
-					b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms/batch")
-				})
-			}
-			pool.Close()
 		}
-	}
+	})
 }
 
 var writeBench = flag.String("write-bench-models", "", "TestWriteBenchModels: directory to write bge-small-shaped models into")

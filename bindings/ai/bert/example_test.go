@@ -58,18 +58,38 @@ func dot64(a, b []float64) (s float64) {
 // round3 is the worker's Math.round(x * 1000) / 1000.
 func round3(x float64) float64 { return math.Floor(x*1000+0.5) / 1000 }
 
-func TestExampleSpec(t *testing.T) {
+// exampleDoc is one document of the example.
+type exampleDoc struct{ ID, Text string }
+
+// exampleModel loads the test model (for its tokenizer), its reference and the example's
+// documents.
+func exampleModel(t *testing.T) (*Model, refModel, []exampleDoc) {
 	f, err := gguf.Open(fixturePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	m, err := Load(f, newPool(t, kernels.Scalar, 1)) // for its tokenizer
+	t.Cleanup(func() { f.Close() })
+	m, err := Load(f, newPool(t, kernels.Scalar, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := loadRef(t, f)
-	var docs []struct{ ID, Text string }
+	var docs []exampleDoc
+	readJSON(t, exampleDocs, &docs)
+	return m, loadRef(t, f), docs
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func TestExampleSpec(t *testing.T) {
+	m, ref, docs := exampleModel(t)
 	var spec struct {
 		Cases []struct {
 			Name    string
@@ -78,15 +98,7 @@ func TestExampleSpec(t *testing.T) {
 			Response struct{ JSON map[string]any }
 		}
 	}
-	for path, v := range map[string]any{exampleDocs: &docs, exampleSpec: &spec} {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-	}
+	readJSON(t, exampleSpec, &spec)
 	vecs := make([][]float64, len(docs))
 	for i, d := range docs {
 		vecs[i] = refEmbed(ref, m, d.Text, false)
@@ -166,19 +178,7 @@ func TestPrintExample(t *testing.T) {
 	if *queries == "" {
 		t.Skip("no -queries")
 	}
-	f, err := gguf.Open(fixturePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, err := Load(f, newPool(t, kernels.Scalar, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := loadRef(t, f)
-	raw, _ := os.ReadFile(exampleDocs)
-	var docs []struct{ ID, Text string }
-	json.Unmarshal(raw, &docs)
+	m, ref, docs := exampleModel(t)
 	for _, q := range strings.Split(*queries, "|") {
 		qv := refEmbed(ref, m, q, false)
 		var line []string
