@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -252,14 +254,20 @@ func tailCommand() *cobra.Command {
 	var (
 		r      remote
 		format string
+		filter platform.TailFilter
 	)
 	cmd := &cobra.Command{
 		Use:   "tail [DIR]",
-		Short: "Stream a deployed worker's requests, console output and errors",
-		Args:  cobra.MaximumNArgs(1),
+		Short: "Stream a deployed worker's invocations: requests, scheduled runs, console output and exceptions",
+		Long: "molt tail prints each invocation of a deployed worker as it ends; --format json prints one\n" +
+			"JSON object a line, in the shape wrangler tail --format json prints.",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "pretty" && format != "json" {
 				return fmt.Errorf("--format %q: want pretty or json", format)
+			}
+			if err := filter.Check(); err != nil {
+				return err
 			}
 			c, name, err := r.target(dirArg(args))
 			if err != nil {
@@ -268,11 +276,11 @@ func tailCommand() *cobra.Command {
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(cmd.ErrOrStderr(), "Tailing %s (Ctrl-C to stop)\n", name)
 			enc := json.NewEncoder(out)
-			err = c.Tail(cmd.Context(), name, func(ev platform.TailEvent) error {
+			err = c.Tail(cmd.Context(), name, filter, func(ev platform.TailEvent) error {
 				if format == "json" {
 					return enc.Encode(ev)
 				}
-				_, err := fmt.Fprintln(out, prettyEvent(ev))
+				_, err := io.WriteString(out, prettyEvent(ev))
 				return err
 			})
 			if err != nil {
@@ -282,30 +290,55 @@ func tailCommand() *cobra.Command {
 		},
 	}
 	r.flags(cmd)
-	cmd.Flags().StringVar(&format, "format", "pretty", "pretty or json (one event per line)")
+	f := cmd.Flags()
+	f.StringVar(&format, "format", "pretty", "pretty or json (one invocation per line, as wrangler tail prints it)")
+	f.StringSliceVar(&filter.Status, "status", nil, "keep invocations by status: ok, error, canceled (repeatable)")
+	f.StringSliceVar(&filter.Method, "method", nil, "keep requests with this HTTP method (repeatable)")
+	f.StringVar(&filter.Header, "header", "", "keep requests with this header: NAME or NAME:VALUE")
+	f.StringVar(&filter.Search, "search", "", "keep invocations whose console output contains this text")
+	f.StringSliceVar(&filter.IP, "ip", nil, "keep requests from this client address (repeatable)")
+	f.Float64Var(&filter.SamplingRate, "sampling-rate", 0, "keep this share of the invocations, between 0 and 1")
 	return cmd
 }
 
-// prettyEvent renders a tail event as molt dev prints the same thing.
+// prettyEvent renders an invocation as wrangler tail's pretty format does: a line for the
+// event and its outcome, then its console messages and exceptions.
 func prettyEvent(ev platform.TailEvent) string {
-	at := ev.Time.Local().Format("15:04:05.000")
-	switch ev.Kind {
-	case "request":
-		return fmt.Sprintf("%s %s (wall %v ms, cpu %v ms)", at, ev.Message, ev.Attrs["wall_ms"], ev.Attrs["cpu_ms"])
-	case "console":
-		switch ev.Level {
-		case "error":
-			return fmt.Sprintf("%s ✘ [ERROR] %s", at, ev.Message)
-		case "warn":
-			return fmt.Sprintf("%s ▲ [WARNING] %s", at, ev.Message)
-		}
-		return fmt.Sprintf("%s %s", at, ev.Message)
+	var b strings.Builder
+	at := time.UnixMilli(ev.EventTimestamp).Local().Format(time.DateTime)
+	outcome := prettyOutcome(ev.Outcome)
+	switch e := ev.Event.(type) {
+	case *platform.RequestEvent:
+		fmt.Fprintf(&b, "%s %s - %s @ %s\n", strings.ToUpper(e.Request.Method), e.Request.URL, outcome, at)
+	case *platform.ScheduledEvent:
+		fmt.Fprintf(&b, "%q @ %s - %s\n", e.Cron, time.UnixMilli(e.ScheduledTime).Local().Format(time.DateTime), outcome)
+	default:
+		fmt.Fprintf(&b, "Unknown Event - %s @ %s\n", outcome, at)
 	}
-	detail := ""
-	if e, ok := ev.Attrs["error"]; ok {
-		detail = fmt.Sprintf(": %v", e)
+	for _, l := range ev.Logs {
+		fmt.Fprintf(&b, "  (%s) %s\n", l.Level, fmt.Sprint(l.Message...))
 	}
-	return fmt.Sprintf("%s [%s] %s%s", at, strings.ToUpper(ev.Level), ev.Message, detail)
+	for _, x := range ev.Exceptions {
+		fmt.Fprintf(&b, "  ✘ %s: %s\n", x.Name, x.Message)
+	}
+	return b.String()
+}
+
+// prettyOutcome is wrangler's wording of an outcome.
+func prettyOutcome(o string) string {
+	switch o {
+	case "ok":
+		return "Ok"
+	case "canceled":
+		return "Canceled"
+	case "exception":
+		return "Exception Thrown"
+	case "exceededCpu":
+		return "Exceeded CPU Limit"
+	case "exceededMemory":
+		return "Exceeded Memory Limit"
+	}
+	return "Unknown"
 }
 
 func triggerCommand() *cobra.Command {

@@ -82,9 +82,9 @@ func TestServeDeploy(t *testing.T) {
 	tailCtx, stopTail := context.WithCancel(context.Background())
 	tailDone := make(chan int)
 	go func() {
-		tailDone <- run(tailCtx, []string{"tail", "--name", "hello", "--to", to, "--token", token, "--format", "json"}, &tailOut, io.Discard)
+		tailDone <- run(tailCtx, []string{"tail", "--name", "hello", "--to", to, "--token", token, "--format", "json", "--status", "ok", "--method", "GET"}, &tailOut, io.Discard)
 	}()
-	for i := 0; !strings.Contains(tailOut.String(), `"message":"GET / 200"`); i++ {
+	for i := 0; !strings.Contains(tailOut.String(), `"outcome":"ok","scriptName":"hello"`) || !strings.Contains(tailOut.String(), `"response":{"status":200}`); i++ {
 		if i == 200 {
 			t.Fatalf("tail printed %q", tailOut.String())
 		}

@@ -41,6 +41,8 @@ type Host struct {
 	// /cdn-cgi/handler/scheduled, which run the worker's scheduled handler with the cron and
 	// time (milliseconds since the epoch) of the query instead of passing the request on.
 	TestScheduled bool
+	// Invocations, when set, receives each fetch event's invocation (molt tail).
+	Invocations InvocationObserver
 }
 
 // NewHost returns a Host that logs one line per request to log.
@@ -106,7 +108,13 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), wk.Limits.Wall)
 	defer cancel()
-	out, err := iso.Serve(w, r, js.Incoming{URL: requestURL(r), CF: cf(r), Stop: ctx.Done(), Entrypoint: service.EntrypointOf(r.Context())})
+	in := js.Incoming{URL: requestURL(r), CF: cf(r), Stop: ctx.Done(), Entrypoint: service.EntrypointOf(r.Context())}
+	inv := h.observe()
+	if inv != nil {
+		iso.Tap(inv)
+		inv.Request, inv.URL, inv.CF = r, in.URL, in.CF
+	}
+	out, err := iso.Serve(w, r, in)
 	status := out.Status
 	if err != nil && status == 0 {
 		status = h.fail(w, r, err, out, ctx)
@@ -120,6 +128,11 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.log.Warn("waitUntil work did not finish", "error", err)
 		}
 		iso.Close()
+		if inv != nil {
+			inv.Status = status
+			inv.end(err, status == 499)
+			h.Invocations.Observe(inv)
+		}
 	}()
 	if err != nil && out.Status != 0 {
 		panic(http.ErrAbortHandler)

@@ -13,6 +13,11 @@ import (
 // fresh isolate, under the worker's CPU and wall-clock limits; its ctx.waitUntil work runs to
 // the end (bounded by Limits.WaitUntil) before Scheduled returns.
 func (w *Worker) Scheduled(ctx context.Context, cron string, at time.Time) error {
+	return w.scheduled(ctx, cron, at, nil)
+}
+
+// scheduled is Scheduled with the isolate's console output also sent to tap, if not nil.
+func (w *Worker) scheduled(ctx context.Context, cron string, at time.Time, tap js.Console) error {
 	if w.pool == nil {
 		return errors.New("scheduled events reach JavaScript workers only")
 	}
@@ -21,6 +26,9 @@ func (w *Worker) Scheduled(ctx context.Context, cron string, at time.Time) error
 		return fmt.Errorf("worker failed to start: %w", err)
 	}
 	defer iso.Close()
+	if tap != nil {
+		iso.Tap(tap)
+	}
 	ctx, cancel := context.WithTimeout(ctx, w.Limits.Wall)
 	defer cancel()
 	err = iso.Scheduled(cron, at, ctx.Done())

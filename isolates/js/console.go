@@ -41,16 +41,29 @@ func init() {
 	})
 }
 
+// Tap also sends the isolate's console output to c: the host collects one event's messages
+// for its tail consumers (an isolate serves one event).
+func (iso *Isolate) Tap(c Console) { iso.tap = c }
+
 func (iso *Isolate) logf(level Level, format string, args ...any) {
+	if iso.cfg.Console != nil || iso.tap != nil {
+		iso.message(level, fmt.Sprintf(format, args...))
+	}
+}
+
+func (iso *Isolate) message(level Level, text string) {
 	if iso.cfg.Console != nil {
-		iso.cfg.Console.Message(level, fmt.Sprintf(format, args...))
+		iso.cfg.Console.Message(level, text)
+	}
+	if iso.tap != nil {
+		iso.tap.Message(level, text)
 	}
 }
 
 // logArgs formats console arguments as workerd and Node do: strings as they are, other values
 // inspected, and printf-style substitutions when the first argument is a string.
 func (iso *Isolate) logArgs(level Level, args []goja.Value) {
-	if iso.cfg.Console == nil {
+	if iso.cfg.Console == nil && iso.tap == nil {
 		return
 	}
 	var b strings.Builder
@@ -73,7 +86,7 @@ func (iso *Isolate) logArgs(level Level, args []goja.Value) {
 			b.WriteString(iso.inspect(a))
 		}
 	}
-	iso.cfg.Console.Message(level, b.String())
+	iso.message(level, b.String())
 }
 
 func (iso *Isolate) substitute(b *strings.Builder, f string, args []goja.Value) []goja.Value {

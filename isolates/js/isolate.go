@@ -91,6 +91,8 @@ type Isolate struct {
 	exports goja.Value
 	env     goja.Value
 	state   *goja.Object
+	// tap also receives the console output (Tap).
+	tap Console
 }
 
 // NewIsolate creates an isolate for cfg and runs the worker's top-level code in it.

@@ -63,10 +63,14 @@ func (c *Client) Delete(ctx context.Context, worker string) error {
 	return c.call(ctx, http.MethodDelete, "/v1/workers/"+url.PathEscape(worker), nil, nil)
 }
 
-// Tail streams worker's events to f until ctx ends, f returns an error, or the server ends
-// the stream.
-func (c *Client) Tail(ctx context.Context, worker string, f func(TailEvent) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.URL, "/")+"/v1/workers/"+url.PathEscape(worker)+"/tail", nil)
+// Tail streams worker's invocations that pass filter to f until ctx ends, f returns an error,
+// or the server ends the stream.
+func (c *Client) Tail(ctx context.Context, worker string, filter TailFilter, f func(TailEvent) error) error {
+	u := strings.TrimSuffix(c.URL, "/") + "/v1/workers/" + url.PathEscape(worker) + "/tail"
+	if q := filter.Query().Encode(); q != "" {
+		u += "?" + q
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("admin API URL %q: %w", c.URL, err)
 	}

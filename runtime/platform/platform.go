@@ -168,10 +168,8 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 	if err != nil {
 		return nil, nil, fail(http.StatusBadRequest, "%w", err)
 	}
-	id := filepath.Base(dir) // the version's id, or its staging name while it is checked
 	console := js.ConsoleFunc(func(level js.Level, text string) {
 		p.log.Info(text, "worker", worker, "console", level)
-		p.tails.publish(TailEvent{Time: time.Now(), Worker: worker, Version: strings.TrimPrefix(id, ".staging-"), Kind: "console", Level: string(level), Message: text})
 	})
 	w, err := runtime.FromBundle(cfg, b, runtime.Options{
 		Console:     console,
@@ -197,7 +195,8 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		return nil, nil, fail(http.StatusBadRequest, "%w", err)
 	}
 	v.Warnings = w.Warnings
-	host := runtime.NewHost(slog.New(&tailHandler{next: p.log.Handler(), tails: &p.tails, worker: worker, version: v.ID}).With("worker", worker, "version", v.ID))
+	host := runtime.NewHost(p.log.With("worker", worker, "version", v.ID))
+	host.Invocations = p.tails.observer(worker, v.ID)
 	host.Swap(w)
 	return &live{version: v, worker: w, host: host, crons: crons}, routes, nil
 }

@@ -104,19 +104,6 @@ func status(err error) int {
 	return 0
 }
 
-// wantGateway is what examples/platform/gateway answers when it reaches examples/platform/auth.
-const wantGateway = `5
-["ann",true,2,"example","function"]
-RangeError: token t0k is not valid (code 401)
-v1
-TypeError: The RPC receiver does not implement the method "nope".
-TypeError: 'alarm' is a reserved method and cannot be called over RPC.
-auth fetch /p
-admin of example
-admin fetch /q
-Error: Worker does not export an entrypoint named "Missing"
-`
-
 const kvWorker = `export default {
   async fetch(request, env) {
     if (request.method === "PUT") { await env.DATA.put("k", await request.text()); return new Response("stored"); }
@@ -487,8 +474,12 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		if _, err := acme.Deploy(ctx, "gateway", bundleOf(t, "../../examples/platform/gateway")); err != nil {
 			t.Fatal(err)
 		}
-		if code, body := u.get(t, "gateway.workers.test", "/"); code != 200 || body != wantGateway {
-			t.Errorf("gateway = %d\n%s\nwant\n%s", code, body, wantGateway)
+		want, err := os.ReadFile("../../examples/platform/gateway/expected.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body := u.get(t, "gateway.workers.test", "/"); code != 200 || body != string(want) {
+			t.Errorf("gateway = %d\n%s\nwant\n%s", code, body, want)
 		}
 		for _, w := range []string{"gateway", "auth"} {
 			if err := acme.Delete(ctx, w); err != nil {
@@ -688,47 +679,45 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := globex.Tail(ctx, "chatty", func(TailEvent) error { return nil }); status(err) != 403 {
+		if err := globex.Tail(ctx, "chatty", TailFilter{}, func(TailEvent) error { return nil }); status(err) != 403 {
 			t.Errorf("tail of another tenant's worker: %v, want HTTP 403", err)
+		}
+		if err := acme.Tail(ctx, "chatty", TailFilter{Status: []string{"fine"}}, func(TailEvent) error { return nil }); status(err) != 400 {
+			t.Errorf("tail with a bad status filter: %v, want HTTP 400", err)
 		}
 		tctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		events := make(chan TailEvent, 16)
 		done := make(chan error, 1)
 		go func() {
-			done <- acme.Tail(tctx, "chatty", func(ev TailEvent) error { events <- ev; return nil })
+			done <- acme.Tail(tctx, "chatty", TailFilter{Status: []string{"error"}}, func(ev TailEvent) error { events <- ev; return nil })
 		}()
 		// The stream is open once the server has subscribed; until then requests go untold.
-		var got []TailEvent
+		// Only the failing requests pass the filter.
+		var ev TailEvent
 		deadline := time.After(10 * time.Second)
-		for len(got) < 3 {
+	wait:
+		for {
+			u.get(t, "chatty.workers.test", "/fine")
 			u.get(t, "chatty.workers.test", "/throw")
 			select {
-			case ev := <-events:
-				got = append(got, ev)
-				for len(events) > 0 {
-					got = append(got, <-events)
-				}
+			case ev = <-events:
+				break wait
 			case <-time.After(50 * time.Millisecond):
 			case <-deadline:
-				t.Fatalf("tail got %+v", got)
+				t.Fatal("tail received nothing")
 			}
 		}
-		kinds := map[string]TailEvent{}
-		for _, ev := range got {
-			if ev.Worker != "chatty" || ev.Version != v.ID {
-				t.Errorf("event of %s %s, want chatty %s", ev.Worker, ev.Version, v.ID)
-			}
-			kinds[ev.Kind] = ev
+		req, _ := ev.Event.(*RequestEvent)
+		if ev.Outcome != "exception" || ev.ScriptName != "chatty" || ev.ScriptVersion == nil || ev.ScriptVersion.ID != v.ID ||
+			req == nil || req.Request.URL != "http://chatty.workers.test/throw" || req.Request.Method != "GET" || req.Response == nil || req.Response.Status != 500 {
+			t.Errorf("tail event = %+v, event %+v", ev, req)
 		}
-		if ev := kinds["console"]; ev.Message != "handling /throw" || ev.Level != "log" {
-			t.Errorf("console event = %+v", ev)
+		if len(ev.Logs) != 1 || fmt.Sprint(ev.Logs[0].Message...) != "handling /throw" || ev.Logs[0].Level != "log" {
+			t.Errorf("logs = %+v", ev.Logs)
 		}
-		if ev := kinds["request"]; ev.Message != "GET /throw 500" || ev.Attrs["cpu_ms"] == nil {
-			t.Errorf("request event = %+v", ev)
-		}
-		if ev := kinds["log"]; ev.Level != "error" || !strings.Contains(fmt.Sprint(ev.Attrs["error"]), "boom") {
-			t.Errorf("exception event = %+v", ev)
+		if len(ev.Exceptions) != 1 || ev.Exceptions[0].Name != "Error" || ev.Exceptions[0].Message != "boom" {
+			t.Errorf("exceptions = %+v", ev.Exceptions)
 		}
 		cancel()
 		if err := <-done; err != nil {

@@ -89,18 +89,14 @@ func (p *Platform) runScheduled(worker, cron string, at time.Time) (ScheduledRes
 		}
 		defer l.mu.RUnlock()
 		res.Version = l.version.ID
-		start := time.Now()
-		err := l.worker.Scheduled(context.Background(), cron, at)
+		inv, err := l.worker.ScheduledInvocation(context.Background(), cron, at)
 		res.Outcome = "ok"
-		level := "info"
 		if err != nil {
-			res.Outcome, res.Error, level = "exception", err.Error(), "error"
+			res.Outcome, res.Error = "exception", err.Error()
 			p.log.Error("scheduled handler failed", "worker", worker, "cron", cron, "error", res.Error)
 		}
 		p.metrics.scheduled(l.version.Tenant, worker, res.Outcome)
-		p.tails.publish(TailEvent{Time: time.Now(), Worker: worker, Version: l.version.ID, Kind: "scheduled", Level: level,
-			Message: fmt.Sprintf("scheduled %q %s", cron, res.Outcome),
-			Attrs:   map[string]any{"cron": cron, "scheduled_time": at.UTC().Format(time.RFC3339), "wall_ms": float64(time.Since(start).Microseconds()) / 1000, "error": res.Error}})
+		p.tails.publish(tailEvent(worker, l.version.ID, inv))
 		return res, nil
 	}
 	return res, fail(http.StatusServiceUnavailable, "worker %q is being replaced", worker)

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moltworker/molt/internal/testutil"
+)
+
+// molt dev ./gateway ./auth serves the first project and reaches the second through its
+// service bindings.
+func TestDevSeveralProjects(t *testing.T) {
+	want, err := os.ReadFile("../examples/platform/gateway/expected.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &testutil.SyncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"dev", "../examples/platform/gateway", "../examples/platform/auth", "--port", strconv.Itoa(port),
+			"--persist-to", t.TempDir()}, out, out)
+	}()
+	var body string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			body = string(b)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("molt dev did not serve: %v\n%s", err, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if body != string(want) {
+		t.Errorf("gateway:\n%s\nwant\n%s", body, want)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dev", "../examples/platform/auth", "../examples/platform/auth"}, `two projects are named "auth"`},
+		{[]string{"dev", "../examples/platform/auth", "../examples/platform/gateway", "-c", "wrangler.toml"}, "2 projects and 1 -c configurations"},
+	} {
+		var errOut testutil.SyncBuffer
+		if code := run(context.Background(), tc.args, io.Discard, &errOut); code == 0 || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%q: exit %d, stderr %q, want %q", tc.args, code, errOut.String(), tc.want)
+		}
+	}
+}

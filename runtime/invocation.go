@@ -1,0 +1,109 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moltworker/molt/isolates/js"
+)
+
+// Invocation is one event a worker handled, as tail consumers see it (wrangler tail's
+// TailEventMessage): what triggered it, how it ended, and the console output and exceptions
+// of that event alone, ctx.waitUntil work included.
+type Invocation struct {
+	Start time.Time
+	// Request is the fetch event's request (nil for other events); URL and CF are what the
+	// worker saw as request.url and request.cf; Status is the response's status.
+	Request *http.Request
+	URL     string
+	CF      map[string]any
+	Status  int
+	// Cron and ScheduledTime describe a scheduled event.
+	Cron          string
+	ScheduledTime time.Time
+	// Outcome is Cloudflare's: ok, exception, exceededCpu, canceled.
+	Outcome    string
+	Logs       []LogEntry
+	Exceptions []ExceptionEntry
+
+	mu sync.Mutex
+}
+
+// LogEntry is one console message.
+type LogEntry struct {
+	Level string
+	Text  string
+	Time  time.Time
+}
+
+// ExceptionEntry is an exception that ended the event.
+type ExceptionEntry struct {
+	Name, Message, Stack string
+	Time                 time.Time
+}
+
+// InvocationObserver receives the worker's invocations once they end; Observing says whether
+// anyone listens, so that nothing is collected otherwise.
+type InvocationObserver interface {
+	Observing() bool
+	Observe(*Invocation)
+}
+
+// Message implements js.Console: the event's console output.
+func (inv *Invocation) Message(level js.Level, text string) {
+	inv.mu.Lock()
+	inv.Logs = append(inv.Logs, LogEntry{Level: string(level), Text: text, Time: time.Now()})
+	inv.mu.Unlock()
+}
+
+// end records how the event ended; err is what the isolate returned.
+func (inv *Invocation) end(err error, canceled bool) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	switch {
+	case err == nil:
+		inv.Outcome = "ok"
+	case errors.Is(err, js.ErrCPULimit):
+		inv.Outcome = "exceededCpu"
+	case canceled || errors.Is(err, js.ErrStopped):
+		inv.Outcome = "canceled"
+	default:
+		inv.Outcome = "exception"
+		inv.Exceptions = append(inv.Exceptions, exceptionEntry(err))
+	}
+}
+
+// exceptionEntry splits an exception's text, "Name: message\n    at ...", into its parts.
+func exceptionEntry(err error) ExceptionEntry {
+	text := err.Error()
+	first, stack, _ := strings.Cut(text, "\n")
+	e := ExceptionEntry{Name: "Error", Message: first, Stack: stack, Time: time.Now()}
+	var ex *js.Exception
+	if errors.As(err, &ex) {
+		if name, msg, ok := strings.Cut(first, ": "); ok && !strings.ContainsAny(name, " \t") {
+			e.Name, e.Message = name, msg
+		}
+	}
+	return e
+}
+
+// observe starts an invocation when someone observes h's worker; nil otherwise.
+func (h *Host) observe() *Invocation {
+	if h.Invocations == nil || !h.Invocations.Observing() {
+		return nil
+	}
+	return &Invocation{Start: time.Now()}
+}
+
+// ScheduledInvocation runs the scheduled handler as Scheduled does and reports it as an
+// invocation, console output included.
+func (w *Worker) ScheduledInvocation(ctx context.Context, cron string, at time.Time) (*Invocation, error) {
+	inv := &Invocation{Start: time.Now(), Cron: cron, ScheduledTime: at}
+	err := w.scheduled(ctx, cron, at, inv)
+	inv.end(err, false)
+	return inv, err
+}
