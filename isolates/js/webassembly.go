@@ -49,6 +49,7 @@ func init() {
 			"memoryBuffer": a.memoryBuffer,
 			"memoryGrow":   a.memoryGrow,
 			"newMemory":    a.newMemory,
+			"newGlobal":    a.newGlobal,
 			"globalGet":    a.globalGet,
 			"globalSet":    a.globalSet,
 			"tableOp":      a.tableOp,
@@ -62,12 +63,16 @@ type wasmAdapter struct {
 	iso   *Isolate
 	mkErr goja.Callable // (kind, message) → CompileError, LinkError, RuntimeError, TypeError, RangeError
 
-	budget   *wasm.Budget
+	st       *wasm.Store
 	ctx      context.Context
 	memories []*wasmMemory
 	// refs holds the JavaScript values Wasm holds as externref; value i+1 stands for refs[i]
 	// and 0 for null. They live as long as the isolate, which serves one request.
 	refs []goja.Value
+	// funcs are the Wasm functions handed to JavaScript, byRef the one handed out for each
+	// funcref value: reading the same funcref twice gives the same function object.
+	funcs map[*goja.Object]*wasmFunc
+	byRef map[uint64]*goja.Object
 }
 
 // throw panics with a JavaScript error of kind (CompileError, LinkError, RuntimeError,
@@ -84,17 +89,21 @@ func (a *wasmAdapter) throw(kind, format string, args ...any) {
 	panic(e)
 }
 
-// context is the context every instance of the isolate runs in; the CPU watchdog cancels it.
-func (a *wasmAdapter) context() context.Context {
-	if a.ctx == nil {
+// store is the isolate's Wasm store, whose context the CPU watchdog cancels and which the
+// isolate closes when it ends.
+func (a *wasmAdapter) store() *wasm.Store {
+	if a.st == nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		stop := func() { cancel() }
 		a.iso.wasmStop.Store(&stop)
 		a.ctx = ctx
-		limit := a.iso.cfg.wasmEngine().Limits().Memory
-		a.budget = wasm.NewBudget(limit)
+		e := a.iso.cfg.wasmEngine()
+		a.st = e.NewStore(ctx, wasm.NewBudget(e.Limits().Memory))
+		a.funcs = map[*goja.Object]*wasmFunc{}
+		a.byRef = map[uint64]*goja.Object{}
+		a.iso.wasmStore.Store(a.st)
 	}
-	return a.ctx
+	return a.st
 }
 
 func (a *wasmAdapter) module(v goja.Value) *wasm.Module {
@@ -177,22 +186,72 @@ func (a *wasmAdapter) funcImports(v goja.Value) goja.Value {
 }
 
 // instantiate instantiates a module with fns, the callables for its function imports in
-// funcImports order (the library has checked them), and returns the instance.
-func (a *wasmAdapter) instantiate(mv goja.Value, fns []goja.Value) goja.Value {
+// funcImports order, and externs, the values for its memory, table and global imports in
+// declaration order (the library has checked their classes), and returns the instance.
+func (a *wasmAdapter) instantiate(mv goja.Value, fns, externs []goja.Value) goja.Value {
 	m := a.module(mv)
-	ctx := a.context()
+	st := a.store()
 	fis := m.FunctionImports()
 	hosts := make([]wasm.HostFunc, len(fis))
 	for i, fi := range fis {
 		fn, _ := goja.AssertFunction(fns[i])
 		hosts[i] = a.hostFunc(fi, fn)
 	}
-	in, err := m.Instantiate(ctx, a.budget, hosts)
+	var xs []wasm.Extern
+	for i, imp := range m.Imports {
+		if imp.Kind != "function" {
+			xs = append(xs, a.extern(i, imp, externs[len(xs)]))
+		}
+	}
+	in, err := st.Instantiate(m, hosts, xs)
 	a.refreshMemories()
 	if err != nil {
 		a.fail(err, "WebAssembly.Instance()")
 	}
 	return a.iso.vm.ToValue(in)
+}
+
+// extern is what v, given for import #i, links to: a memory, table or global handle, or a
+// number, BigInt or reference for an immutable global import, which becomes a global of its
+// own, as V8 copies it.
+func (a *wasmAdapter) extern(i int, imp wasm.Import, v goja.Value) wasm.Extern {
+	switch h := v.Export().(type) {
+	case *wasmMemory:
+		return wasm.Extern{From: h.in, Name: h.name}
+	case *wasmTable:
+		return wasm.Extern{From: h.in, Name: h.name}
+	case *wasmGlobal:
+		return wasm.Extern{From: h.in, Name: h.name}
+	}
+	where := fmt.Sprintf("WebAssembly.Instance(): Import #%d %q %q", i, imp.Module, imp.Name)
+	if imp.Kind != "global" {
+		a.throw("LinkError", "%s: %s import requires a WebAssembly.%s", where, imp.Kind, map[string]string{"memory": "Memory", "table": "Table"}[imp.Kind])
+	}
+	if imp.Mutable {
+		a.throw("LinkError", "%s: imported mutable global must be a WebAssembly.Global object", where)
+	}
+	ok := false
+	switch x := v.Export().(type) {
+	case int64, float64:
+		ok = imp.Type == api.ValueTypeI32 || imp.Type == api.ValueTypeF32 || imp.Type == api.ValueTypeF64
+	case *big.Int:
+		ok = imp.Type == api.ValueTypeI64
+	default:
+		ok = imp.Type == api.ValueTypeExternref || imp.Type == wasm.ValueTypeFuncref && (x == nil || a.funcs[asObject(v)] != nil)
+	}
+	if !ok {
+		a.throw("LinkError", "%s: global import must be a number, valid Wasm reference, or WebAssembly.Global object", where)
+	}
+	in, err := a.store().NewGlobal(imp.Type, false, a.fromJS(imp.Type, v))
+	if err != nil {
+		a.throw("LinkError", "%s: %v", where, err)
+	}
+	return wasm.Extern{From: in, Name: "e"}
+}
+
+func asObject(v goja.Value) *goja.Object {
+	o, _ := v.(*goja.Object)
+	return o
 }
 
 // fail rethrows the error of a call into Wasm as JavaScript sees it.
@@ -301,40 +360,45 @@ func (a *wasmAdapter) exportValue(iv goja.Value, name, kind string) goja.Value {
 	vm := a.iso.vm
 	switch kind {
 	case "function":
-		f := in.Function(name)
-		if f == nil {
-			return goja.Undefined()
+		if f := in.Function(name); f != nil {
+			return a.function(&wasmFunc{f: f, in: in, name: name})
 		}
-		return vm.ToValue(a.exportedFunction(in, f))
 	case "memory":
-		mem := in.Memory(name)
-		if mem == nil {
-			return goja.Undefined()
+		if in.Memory(name) != nil {
+			return vm.ToValue(a.memory(in, name))
 		}
-		return vm.ToValue(a.memory(mem))
 	case "global":
-		g := in.Global(name)
-		if g == nil {
-			return goja.Undefined()
+		if g := in.Global(name); g != nil {
+			return vm.ToValue(&wasmGlobal{in: in, name: name, g: g})
 		}
-		return vm.ToValue(&wasmGlobal{g: g})
 	case "table":
-		return vm.ToValue(&wasmTable{in: in, name: name})
+		if _, ok := in.Table(name); ok {
+			return vm.ToValue(&wasmTable{in: in, name: name})
+		}
 	}
 	return goja.Undefined()
 }
 
-// exportedFunction is the JavaScript function of an exported Wasm function.
-func (a *wasmAdapter) exportedFunction(in *wasm.Instance, f api.Function) func(goja.FunctionCall) goja.Value {
-	def := f.Definition()
+// wasmFunc is a Wasm function handed to JavaScript: one an instance exports as name, or one
+// read from a funcref, whose value ref is.
+type wasmFunc struct {
+	f    api.Function
+	in   *wasm.Instance
+	name string
+	ref  uint64
+}
+
+// function returns the JavaScript function that calls wf.
+func (a *wasmAdapter) function(wf *wasmFunc) *goja.Object {
+	def := wf.f.Definition()
 	params, results := def.ParamTypes(), def.ResultTypes()
 	n := max(len(params), len(results))
-	return func(c goja.FunctionCall) goja.Value {
+	obj := a.iso.vm.ToValue(func(c goja.FunctionCall) goja.Value {
 		stack := make([]uint64, n)
 		for i, t := range params {
 			stack[i] = a.fromJS(t, c.Argument(i))
 		}
-		err := in.Call(f, stack)
+		err := a.st.Call(wf.f, stack)
 		a.refreshMemories()
 		if err != nil {
 			a.fail(err, "")
@@ -350,7 +414,45 @@ func (a *wasmAdapter) exportedFunction(in *wasm.Instance, f api.Function) func(g
 			out[i] = a.toJS(t, stack[i])
 		}
 		return a.iso.vm.NewArray(out...)
+	}).(*goja.Object)
+	a.funcs[obj] = wf
+	if wf.ref != 0 {
+		a.byRef[wf.ref] = obj
 	}
+	return obj
+}
+
+// funcRef is the funcref value of JavaScript function v, which must be a Wasm function.
+func (a *wasmAdapter) funcRef(v goja.Value) uint64 {
+	obj := asObject(v)
+	wf := a.funcs[obj]
+	if wf == nil {
+		a.throw("TypeError", "type incompatibility when transforming from/to JS")
+	}
+	if wf.ref == 0 {
+		ref, err := a.st.FuncRef(wf.in, wf.name)
+		if err != nil {
+			a.fail(err, "")
+		}
+		wf.ref = ref
+		a.byRef[ref] = obj
+	}
+	return wf.ref
+}
+
+// funcOf is the JavaScript function of funcref value ref.
+func (a *wasmAdapter) funcOf(ref uint64) goja.Value {
+	if ref == 0 {
+		return goja.Null()
+	}
+	if obj := a.byRef[ref]; obj != nil {
+		return obj
+	}
+	f, err := a.st.Func(ref)
+	if err != nil {
+		a.fail(err, "")
+	}
+	return a.function(&wasmFunc{f: f, ref: ref})
 }
 
 var mask64 = new(big.Int).SetUint64(math.MaxUint64)
@@ -391,8 +493,7 @@ func (a *wasmAdapter) fromJS(t api.ValueType, v goja.Value) uint64 {
 	if v == nil || goja.IsNull(v) {
 		return 0
 	}
-	a.throw("TypeError", "molt: passing functions as funcref values is not supported")
-	return 0
+	return a.funcRef(v)
 }
 
 // toJS converts a Wasm value of type t to JavaScript, as ToJSValue does.
@@ -413,7 +514,7 @@ func (a *wasmAdapter) toJS(t api.ValueType, x uint64) goja.Value {
 		}
 		return a.refs[x-1]
 	}
-	return goja.Null()
+	return a.funcOf(x)
 }
 
 // toInt32 is ECMAScript's ToInt32.
@@ -427,21 +528,25 @@ func toInt32(v goja.Value) int32 {
 
 // wasmMemory is a memory as JavaScript sees it: buffer is an ArrayBuffer over the linear
 // memory itself, replaced (the old one detached, as the spec requires) whenever the memory
-// grew, which may have moved it.
+// grew, which may have moved it. in exports it as name; instances that import it share it.
 type wasmMemory struct {
+	in   *wasm.Instance
+	name string
 	mem  api.Memory
 	ab   goja.ArrayBuffer
 	size uint32
 	has  bool
 }
 
-func (a *wasmAdapter) memory(mem api.Memory) *wasmMemory {
+// memory returns the one handle of the memory in exports as name, whichever instance exports it.
+func (a *wasmAdapter) memory(in *wasm.Instance, name string) *wasmMemory {
+	mem := in.Memory(name)
 	for _, m := range a.memories {
 		if m.mem == mem {
 			return m
 		}
 	}
-	m := &wasmMemory{mem: mem}
+	m := &wasmMemory{in: in, name: name, mem: mem}
 	a.memories = append(a.memories, m)
 	return m
 }
@@ -490,88 +595,57 @@ func (a *wasmAdapter) memoryGrow(v goja.Value, delta goja.Value) goja.Value {
 	return a.iso.vm.ToValue(prev)
 }
 
-// newMemory makes a standalone memory (new WebAssembly.Memory) as the memory of a module that
-// exports only that.
-func (a *wasmAdapter) newMemory(initial, maximum goja.Value) goja.Value {
-	min := uint64(initial.ToInteger())
-	var max *uint64
+// limits reads the initial and maximum the library has checked.
+func limits(initial, maximum goja.Value) (min, max uint64, hasMax bool) {
 	if maximum != nil && !goja.IsUndefined(maximum) {
-		x := uint64(maximum.ToInteger())
-		max = &x
+		max, hasMax = uint64(maximum.ToInteger()), true
 	}
-	in := a.synthesize(entityModule(5, 2, min, max, 0))
-	return a.iso.vm.ToValue(a.memory(in.Memory("e")))
+	return uint64(initial.ToInteger()), max, hasMax
+}
+
+// newMemory makes a standalone memory (new WebAssembly.Memory).
+func (a *wasmAdapter) newMemory(initial, maximum goja.Value) goja.Value {
+	in, err := a.store().NewMemory(limits(initial, maximum))
+	a.checkNew(err)
+	return a.iso.vm.ToValue(a.memory(in, "e"))
 }
 
 // newTable makes a standalone table (new WebAssembly.Table) of element type ref.
 func (a *wasmAdapter) newTable(element string, initial, maximum goja.Value) goja.Value {
-	ref := byte(0x70)
+	ref := wasm.ValueTypeFuncref
 	if element == "externref" {
-		ref = 0x6f
+		ref = api.ValueTypeExternref
 	}
-	min := uint64(initial.ToInteger())
-	var max *uint64
-	if maximum != nil && !goja.IsUndefined(maximum) {
-		x := uint64(maximum.ToInteger())
-		max = &x
-	}
-	in := a.synthesize(entityModule(4, 1, min, max, ref))
+	min, max, hasMax := limits(initial, maximum)
+	in, err := a.store().NewTable(ref, min, max, hasMax)
+	a.checkNew(err)
 	return a.iso.vm.ToValue(&wasmTable{in: in, name: "e"})
 }
 
-func (a *wasmAdapter) synthesize(bin []byte) *wasm.Instance {
-	m, err := a.iso.cfg.wasmEngine().Compile(bin)
-	if err == nil {
-		var in *wasm.Instance
-		if in, err = m.Instantiate(a.context(), a.budget, nil); err == nil {
-			return in
-		}
-	}
-	var me *wasm.MemoryLimitError
-	if errors.As(err, &me) {
-		a.throw("RangeError", "%v", me)
-	}
-	a.throw("RangeError", "%v", err)
-	return nil
+// newGlobal makes a standalone global (new WebAssembly.Global) of type typ holding v.
+func (a *wasmAdapter) newGlobal(typ string, mutable bool, v goja.Value) goja.Value {
+	t := map[string]api.ValueType{"i32": api.ValueTypeI32, "i64": api.ValueTypeI64, "f32": api.ValueTypeF32,
+		"f64": api.ValueTypeF64, "externref": api.ValueTypeExternref, "funcref": wasm.ValueTypeFuncref}[typ]
+	x := a.fromJS(t, v)
+	in, err := a.store().NewGlobal(t, mutable, x)
+	a.checkNew(err)
+	return a.iso.vm.ToValue(&wasmGlobal{in: in, name: "e", g: in.Global("e")})
 }
 
-// entityModule encodes a module that defines one memory (section 5) or table (section 4) and
-// exports it as "e".
-func entityModule(section, kind byte, min uint64, max *uint64, ref byte) []byte {
-	var lim []byte
-	if max != nil {
-		lim = append([]byte{1}, append(uleb(min), uleb(*max)...)...)
-	} else {
-		lim = append([]byte{0}, uleb(min)...)
-	}
-	body := []byte{1}
-	if section == 4 {
-		body = append(body, ref)
-	}
-	body = append(body, lim...)
-	out := []byte("\x00asm\x01\x00\x00\x00")
-	out = append(out, section)
-	out = append(out, uleb(uint64(len(body)))...)
-	out = append(out, body...)
-	exp := []byte{1, 1, 'e', kind, 0}
-	out = append(out, 7, byte(len(exp)))
-	return append(out, exp...)
-}
-
-func uleb(v uint64) []byte {
-	var out []byte
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v == 0 {
-			return append(out, c)
-		}
-		out = append(out, c|0x80)
+// checkNew throws the error of making a standalone memory, table or global: a RangeError, as
+// V8 throws when it cannot allocate one.
+func (a *wasmAdapter) checkNew(err error) {
+	if err != nil {
+		a.throw("RangeError", "%v", err)
 	}
 }
 
-// wasmGlobal is an exported global.
-type wasmGlobal struct{ g api.Global }
+// wasmGlobal is a global that in exports as name.
+type wasmGlobal struct {
+	in   *wasm.Instance
+	name string
+	g    api.Global
+}
 
 func (a *wasmAdapter) globalGet(v goja.Value) goja.Value {
 	g, ok := v.Export().(*wasmGlobal)
@@ -588,13 +662,12 @@ func (a *wasmAdapter) globalSet(v, x goja.Value) {
 	}
 	mg, ok := g.g.(api.MutableGlobal)
 	if !ok {
-		a.throw("TypeError", "WebAssembly.Global.value: Can't set the value of an immutable global.")
+		a.throw("TypeError", "set WebAssembly.Global.value: Can't set the value of an immutable global.")
 	}
 	mg.Set(a.fromJS(g.g.Type(), x))
 }
 
-// wasmTable is an exported table, reached through the accessor functions isolates/wasm adds
-// to modules that export tables.
+// wasmTable is a table that in exports as name.
 type wasmTable struct {
 	in   *wasm.Instance
 	name string
@@ -606,44 +679,56 @@ func (a *wasmAdapter) tableOp(v goja.Value, op string, x, y goja.Value) goja.Val
 	if !ok {
 		a.iso.throwTypeError("Illegal invocation")
 	}
-	f := t.in.Function("__molt_table_" + op + ":" + t.name)
-	if f == nil {
-		a.throw("TypeError", "molt: %s on a table of functions is not supported (only length and grow are)", op)
+	tt, _ := t.in.Table(t.name)
+	elem := "funcref"
+	if tt.Elem == api.ValueTypeExternref {
+		elem = "externref"
 	}
-	def := f.Definition()
-	params := def.ParamTypes()
-	stack := make([]uint64, max(len(params), len(def.ResultTypes())))
-	args := []goja.Value{x, y}
-	for i, p := range params {
-		stack[i] = a.fromJS(p, args[i])
-	}
-	if op == "get" || op == "set" {
-		if size := a.tableSize(t); uint64(uint32(stack[0])) >= size {
-			a.throw("RangeError", "WebAssembly.Table.%s(): invalid address %d in %s table of size %d", op, uint32(stack[0]), "externref", size)
+	apiName := "WebAssembly.Table." + op + "()"
+	// A missing value is null for funcref and undefined for externref, as in V8.
+	value := func() uint64 {
+		if tt.Elem == api.ValueTypeExternref {
+			return a.fromJS(tt.Elem, y)
 		}
+		if y == nil || goja.IsUndefined(y) || goja.IsNull(y) {
+			return 0
+		}
+		if a.funcs[asObject(y)] == nil {
+			a.throw("TypeError", "%s: Argument 1 is invalid for table: function-typed object expected", apiName)
+		}
+		return a.funcRef(y)
 	}
-	if err := t.in.Call(f, stack); err != nil {
-		a.fail(err, "WebAssembly.Table."+op+"()")
+	size, err := t.in.TableSize(t.name)
+	if err != nil {
+		a.fail(err, apiName)
 	}
 	switch op {
-	case "grow":
-		if int32(stack[0]) < 0 {
-			a.throw("RangeError", "WebAssembly.Table.grow(): failed to grow table by %d", uint32(x.ToInteger()))
-		}
-		return a.iso.vm.ToValue(uint32(stack[0]))
 	case "size":
-		return a.iso.vm.ToValue(uint32(stack[0]))
-	case "get":
-		return a.toJS(def.ResultTypes()[0], stack[0])
+		return a.iso.vm.ToValue(size)
+	case "grow":
+		delta := uint32(toInt32(x))
+		prev, err := t.in.TableGrow(t.name, delta, value())
+		if err != nil {
+			a.fail(err, apiName)
+		}
+		if prev < 0 {
+			a.throw("RangeError", "WebAssembly.Table.grow(): failed to grow table by %d", delta)
+		}
+		return a.iso.vm.ToValue(prev)
+	}
+	i := uint32(toInt32(x))
+	if i >= size {
+		a.throw("RangeError", "%s: invalid address %d in %s table of size %d", apiName, i, elem, size)
+	}
+	if op == "get" {
+		ref, err := t.in.TableGet(t.name, i)
+		if err != nil {
+			a.fail(err, apiName)
+		}
+		return a.toJS(tt.Elem, ref)
+	}
+	if err := t.in.TableSet(t.name, i, value()); err != nil {
+		a.fail(err, apiName)
 	}
 	return goja.Undefined()
-}
-
-func (a *wasmAdapter) tableSize(t *wasmTable) uint64 {
-	f := t.in.Function("__molt_table_size:" + t.name)
-	stack := []uint64{0}
-	if err := t.in.Call(f, stack); err != nil {
-		a.fail(err, "WebAssembly.Table")
-	}
-	return uint64(uint32(stack[0]))
 }

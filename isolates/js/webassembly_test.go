@@ -12,21 +12,26 @@ import (
 	"github.com/moltworker/molt/isolates/wasm"
 )
 
-// apiModules compiles testdata/api.wasm as the worker's CompiledWasm module "api.wasm".
+// apiModules compiles the modules in testdata as the worker's CompiledWasm modules
+// ("api.wasm", "exporter.wasm", "importer.wasm").
 func apiModules(t testing.TB, e *wasm.Engine) map[string]*wasm.Module {
 	t.Helper()
-	bin, err := os.ReadFile("testdata/api.wasm")
-	if err != nil {
-		t.Fatal(err)
+	mods := map[string]*wasm.Module{}
+	for _, name := range []string{"api.wasm", "exporter.wasm", "importer.wasm"} {
+		bin, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := e.Compile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods[name] = m
 	}
-	m, err := e.Compile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return map[string]*wasm.Module{"api.wasm": m}
+	return mods
 }
 
-// withWasm gives a test isolate testdata/api.wasm as a bundled module, and flags.
+// withWasm gives a test isolate the modules in testdata as bundled modules, and flags.
 func withWasm(t *testing.T, limits wasm.Limits, flags ...string) func(*Config) {
 	e := wasm.NewEngine(limits)
 	t.Cleanup(func() { e.Close() })
@@ -98,7 +103,7 @@ func TestWebAssemblyAPI(t *testing.T) {
 		{name: "globals", body: instantiate + `
 			const c = e.counter; const v0 = c.value; c.value = 8;
 			return [v0, c.value, String(e.big.value), c instanceof WebAssembly.Global, c + 1];`, want: `[7,8,"-5",true,9]`},
-		{name: "immutable globals", body: instantiate + `e.big.value = 1n;`, errName: "TypeError", errMsg: "WebAssembly.Global.value: Can't set the value of an immutable global."},
+		{name: "immutable globals", body: instantiate + `e.big.value = 1n;`, errName: "TypeError", errMsg: "set WebAssembly.Global.value: Can't set the value of an immutable global."},
 		{name: "externref tables", body: instantiate + `
 			const t = e.refs, o = { a: 1 };
 			t.set(0, o);
@@ -179,8 +184,14 @@ func TestWebAssemblyMemoryCap(t *testing.T) {
 }
 
 func TestWebAssemblyCPULimit(t *testing.T) {
-	mod := withWasm(t, wasm.Limits{})
-	src := strings.Replace(jsHarness, "%s", instantiate+`e.spin();`, 1)
+	wantCPULimit(t, withWasm(t, wasm.Limits{}), instantiate+`e.spin();`)
+}
+
+// wantCPULimit runs body, which calls Wasm that never returns, under a 50 ms CPU cap, and
+// checks that the watchdog stops it.
+func wantCPULimit(t *testing.T, mod func(*Config), body string) {
+	t.Helper()
+	src := strings.Replace(jsHarness, "%s", body, 1)
 	iso := newTestIsolate(t, src, func(c *Config) { mod(c); c.CPULimit = 50 * time.Millisecond })
 	start := time.Now()
 	_, _, err := serve(t, iso, httptest.NewRequest("GET", "/", nil))
@@ -189,5 +200,125 @@ func TestWebAssemblyCPULimit(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("stopped after %v", d)
+	}
+}
+
+// linked is JavaScript that instantiates testdata/exporter.wasm as a, and defines with(env),
+// which instantiates testdata/importer.wasm with env (and a's note) as its import module.
+const linked = `
+const noted = [];
+const note = (x) => { noted.push(x); return x + 100; };
+const { exports: a } = new WebAssembly.Instance(require("molt:wasm/exporter.wasm").default, { env: { note } });
+const importer = require("molt:wasm/importer.wasm").default;
+const with_ = (env) => new WebAssembly.Instance(importer, { env: { note, base: 42, ...env } }).exports;
+const memory = new WebAssembly.Memory({ initial: 1, maximum: 3 });
+const table = new WebAssembly.Table({ element: "anyfunc", initial: 2 });
+const g = new WebAssembly.Global({ value: "i32", mutable: true }, 5);
+`
+
+func TestWebAssemblyImportedEntities(t *testing.T) {
+	mod := withWasm(t, wasm.Limits{})
+	cases := []jsCase{
+		{name: "an imported Memory is shared with JavaScript", body: linked + `const b = with_({ memory, table, g });
+			new Uint8Array(memory.buffer)[10] = 7;
+			b.store(11, 9);
+			return [b.load(10), new Uint8Array(memory.buffer)[11], b.pages()];`, want: `[7,9,1]`},
+		{name: "growth from Wasm detaches JavaScript's buffer", body: linked + `const b = with_({ memory, table, g });
+			const old = memory.buffer; new Uint8Array(old)[5] = 3;
+			return [b.grow(1), old.byteLength, memory.buffer.byteLength, new Uint8Array(memory.buffer)[5], b.grow(5)];`,
+			want: `[1,0,131072,3,-1]`},
+		{name: "growth from JavaScript is seen by Wasm", body: linked + `const b = with_({ memory, table, g });
+			return [memory.grow(2), b.pages(), b.grow(1)];`, want: `[1,3,-1]`},
+		{name: "an imported mutable Global is shared", body: linked + `const b = with_({ memory, table, g });
+			const v0 = b.getG(); g.value = 9; const v1 = b.getG(); b.setG(11);
+			return [v0, v1, g.value, b.base()];`, want: `[5,9,11,42]`},
+		{name: "an immutable global import takes a number or a Global", body: linked + `
+			const b = with_({ memory, table, g, base: new WebAssembly.Global({ value: "i32" }, -3) });
+			const c = with_({ memory, table, g, base: 2 ** 31 + 1 });
+			return [b.base(), c.base()];`, want: `[-3,-2147483647]`},
+		{name: "an imported Table is shared", body: linked + `const b = with_({ memory, table, g });
+			table.set(0, a.inc);
+			const r = [b.callAt(0, 1), b.tableSize(), table.grow(1, a.dbl), b.tableSize(), b.callAt(2, 5), table.get(0) === a.inc];
+			try { b.callAt(1, 0); } catch (err) { r.push(err.name); }
+			return r;`, want: `[2,2,2,3,10,true,"RuntimeError"]`},
+		{name: "one instance's exports imported by another", body: linked + `
+			const b = with_({ memory: a.memory, table: a.table, g: a.g });
+			b.store(3, 200); b.setG(77);
+			const r = [a.load(3), new Uint8Array(a.memory.buffer)[3], a.getG(), a.g.value, b.tableSize(), b.callAt(1, 21)];
+			const old = a.memory.buffer;
+			r.push(b.grow(1), old.byteLength, a.memory.buffer.byteLength, b.memory === undefined);
+			return r;`, want: `[200,200,77,77,4,42,1,0,131072,true]`},
+		{name: "a function reached through an imported table calls its own instance's imports", body: linked + `
+			const b = with_({ memory: a.memory, table: a.table, g: a.g, note: () => -1 });
+			return [b.callAt(2, 5), a.callAt(2, 6), b.callNote(1), noted];`, want: `[105,106,-1,[5,6]]`},
+		{name: "a memory too small", body: linked + `with_({ memory: new WebAssembly.Memory({ initial: 0 }), table, g });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #0 "env" "memory": memory import has 0 pages which is smaller than the declared initial of 1`},
+		{name: "not a memory", body: linked + `with_({ memory: a.g, table, g });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #0 "env" "memory": memory import must be a WebAssembly.Memory object`},
+		{name: "not a table", body: linked + `with_({ memory, table: {}, g });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #1 "env" "table": table import requires a WebAssembly.Table`},
+		{name: "a table too small", body: linked + `with_({ memory, table: new WebAssembly.Table({ element: "anyfunc", initial: 1 }), g });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): table import 1 is smaller than initial 2, got 1`},
+		{name: "a table of the wrong type", body: linked + `with_({ memory, table: new WebAssembly.Table({ element: "externref", initial: 2 }), g });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #1 "env" "table": imported table does not match the expected type`},
+		{name: "a number for a mutable global", body: linked + `with_({ memory, table, g: 1 });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #2 "env" "g": imported mutable global must be a WebAssembly.Global object`},
+		{name: "an immutable Global for a mutable one", body: linked + `with_({ memory, table, g: new WebAssembly.Global({ value: "i32" }, 1) });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #2 "env" "g": imported global does not match the expected mutability`},
+		{name: "a Global of the wrong type", body: linked + `with_({ memory, table, g: new WebAssembly.Global({ value: "i64", mutable: true }) });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #2 "env" "g": imported global does not match the expected type`},
+		{name: "a BigInt for an i32 global", body: linked + `with_({ memory, table, g, base: 1n });`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #3 "env" "base": global import must be a number, valid Wasm reference, or WebAssembly.Global object`},
+	}
+	for i := range cases {
+		cases[i].mod = mod
+	}
+	runJSCases(t, cases)
+}
+
+func TestWebAssemblyFuncrefTables(t *testing.T) {
+	mod := withWasm(t, wasm.Limits{})
+	cases := []jsCase{
+		{name: "get returns a callable function, the same each time", body: linked + `const f = a.table.get(0);
+			return [typeof f, f(41), f === a.table.get(0), a.table.get(1)(4), a.table.length, f.length];`, want: `["function",42,true,8,4,0]`},
+		{name: "set takes exported functions", body: linked + `a.table.set(0, a.dbl);
+			return [a.callAt(0, 3), a.table.get(0) === a.dbl];`, want: `[6,true]`},
+		{name: "set takes functions read from a table", body: linked + `a.table.set(1, a.table.get(2));
+			return [a.callAt(1, 7), noted];`, want: `[107,[7]]`},
+		{name: "grow with and without a value", body: linked + `
+			return [a.table.grow(2, a.inc), a.table.length, a.callAt(5, 1), a.table.get(4) === a.inc, a.table.grow(1), a.table.get(6)];`,
+			want: `[4,6,2,true,6,null]`},
+		{name: "set to null", body: linked + `a.table.set(0, null); const r = [a.table.get(0)];
+			try { a.callAt(0, 1); } catch (err) { r.push(err instanceof WebAssembly.RuntimeError); }
+			return r;`, want: `[null,true]`},
+		{name: "a standalone funcref table filled with a value", body: linked + `const t = new WebAssembly.Table({ element: "anyfunc", initial: 2 }, a.dbl);
+			return [t.get(0) === a.dbl, t.get(1)(8)];`, want: `[true,16]`},
+		{name: "funcref globals", body: linked + `const fg = new WebAssembly.Global({ value: "anyfunc", mutable: true }, a.inc);
+			const r = [fg.value === a.inc]; fg.value = a.table.get(1); r.push(fg.value(3)); fg.value = null; r.push(fg.value);
+			return r;`, want: `[true,6,null]`},
+		{name: "a JavaScript function is not a funcref", body: linked + `a.table.set(0, () => 1);`, errName: "TypeError",
+			errMsg: `WebAssembly.Table.set(): Argument 1 is invalid for table: function-typed object expected`},
+		{name: "get out of range", body: linked + `a.table.get(9);`, errName: "RangeError",
+			errMsg: `WebAssembly.Table.get(): invalid address 9 in funcref table of size 4`},
+		{name: "grow past the maximum", body: linked + `a.table.grow(7);`, errName: "RangeError",
+			errMsg: `WebAssembly.Table.grow(): failed to grow table by 7`},
+		{name: "a function moved from table to table", body: linked + `const t = new WebAssembly.Table({ element: "anyfunc", initial: 1 });
+			t.set(0, a.table.get(0)); return t.get(0)(1);`, want: `2`},
+	}
+	for i := range cases {
+		cases[i].mod = mod
+	}
+	runJSCases(t, cases)
+}
+
+// TestWebAssemblyCPULimitThroughTables stops Wasm reached through a table read from JavaScript
+// and through an imported table.
+func TestWebAssemblyCPULimitThroughTables(t *testing.T) {
+	mod := withWasm(t, wasm.Limits{})
+	for name, call := range map[string]string{
+		"table.get":      `a.table.get(3)(0);`,
+		"imported table": `with_({ memory, table: a.table, g }).callAt(3, 0);`,
+	} {
+		t.Run(name, func(t *testing.T) { wantCPULimit(t, mod, linked+call) })
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/tetratelabs/wazero/api"
 )
 
 // readInterface reads the import and export sections of a module binary. wazero's
@@ -11,14 +13,16 @@ import (
 // and exports need every kind, in declaration order.
 //
 // It also returns the pages that the memories the module defines start with, so that a module
-// whose memory alone is over the cap is refused before anything is allocated.
-func readInterface(bin []byte) (imports []Import, exports []Export, minPages uint64, err error) {
+// whose memory alone is over the cap is refused before anything is allocated, the types of
+// its exported tables, which wazero does not expose, and its function types.
+func readInterface(bin []byte) (iface moduleInterface, err error) {
 	if len(bin) < 8 || string(bin[:4]) != "\x00asm" {
-		return nil, nil, 0, errors.New("not a WebAssembly module: the magic number \\0asm is missing")
+		return iface, errors.New("not a WebAssembly module: the magic number \\0asm is missing")
 	}
 	if bin[4] != 1 || bin[5] != 0 || bin[6] != 0 || bin[7] != 0 {
-		return nil, nil, 0, fmt.Errorf("unsupported WebAssembly version %d (only 1 is supported)", uint32(bin[4])|uint32(bin[5])<<8|uint32(bin[6])<<16|uint32(bin[7])<<24)
+		return iface, fmt.Errorf("unsupported WebAssembly version %d (only 1 is supported)", uint32(bin[4])|uint32(bin[5])<<8|uint32(bin[6])<<16|uint32(bin[7])<<24)
 	}
+	var tables []TableType // in index order: imported, then defined
 	r := &reader{b: bin, off: 8}
 	for !r.done() {
 		id := r.byte()
@@ -27,11 +31,20 @@ func readInterface(bin []byte) (imports []Import, exports []Export, minPages uin
 			break
 		}
 		if uint64(r.off)+uint64(size) > uint64(len(r.b)) {
-			return nil, nil, 0, fmt.Errorf("section %d at offset %d runs past the end of the module", id, r.off)
+			return iface, fmt.Errorf("section %d at offset %d runs past the end of the module", id, r.off)
 		}
 		sec := &reader{b: r.b[:r.off+int(size)], off: r.off}
 		r.off += int(size)
 		switch id {
+		case 1:
+			for n := sec.u32(); n > 0 && sec.err == nil; n-- {
+				if form := sec.byte(); form != 0x60 {
+					// Not a plain function type (GC proposal): wazero refuses the module.
+					sec.fail("unsupported type form 0x%x", form)
+					break
+				}
+				iface.types = append(iface.types, funcType{params: sec.valueTypes(), results: sec.valueTypes()})
+			}
 		case 2:
 			for n := sec.u32(); n > 0 && sec.err == nil; n-- {
 				imp := Import{Module: sec.name(), Name: sec.name()}
@@ -41,34 +54,48 @@ func readInterface(bin []byte) (imports []Import, exports []Export, minPages uin
 					sec.u32()
 				case 1:
 					imp.Kind = "table"
-					sec.byte()
-					sec.limits()
+					imp.Type = sec.byte()
+					imp.Min, imp.Max, imp.HasMax = sec.limits()
+					tables = append(tables, TableType{Elem: imp.Type, Min: imp.Min, Max: imp.Max, HasMax: imp.HasMax})
 				case 2:
 					imp.Kind = "memory"
-					sec.limits()
+					imp.Min, imp.Max, imp.HasMax = sec.limits()
 				case 3:
 					imp.Kind = "global"
-					sec.byte()
-					sec.byte()
+					imp.Type = sec.byte()
+					imp.Mutable = sec.byte() == 1
 				default:
 					sec.fail("unknown import kind %d", kind)
 				}
-				imports = append(imports, imp)
+				iface.imports = append(iface.imports, imp)
+			}
+		case 4:
+			for n := sec.u32(); n > 0 && sec.err == nil; n-- {
+				t := TableType{Elem: sec.byte()}
+				t.Min, t.Max, t.HasMax = sec.limits()
+				tables = append(tables, t)
 			}
 		case 5:
 			for n := sec.u32(); n > 0 && sec.err == nil; n-- {
-				minPages += sec.limits()
+				min, _, _ := sec.limits()
+				iface.minPages += min
 			}
 		case 7:
 			for n := sec.u32(); n > 0 && sec.err == nil; n-- {
 				exp := Export{Name: sec.name()}
 				kind := sec.byte()
-				sec.u32()
+				idx := sec.u32()
 				switch kind {
 				case 0:
 					exp.Kind = "function"
 				case 1:
 					exp.Kind = "table"
+					if int(idx) < len(tables) {
+						if iface.tables == nil {
+							iface.tables = map[string]TableType{}
+						}
+						iface.tables[exp.Name] = tables[idx]
+					}
 				case 2:
 					exp.Kind = "memory"
 				case 3:
@@ -76,14 +103,34 @@ func readInterface(bin []byte) (imports []Import, exports []Export, minPages uin
 				default:
 					sec.fail("unknown export kind %d", kind)
 				}
-				exports = append(exports, exp)
+				iface.exports = append(iface.exports, exp)
 			}
 		}
 		if sec.err != nil {
-			return nil, nil, 0, fmt.Errorf("section %d: %w", id, sec.err)
+			return iface, fmt.Errorf("section %d: %w", id, sec.err)
 		}
 	}
-	return imports, exports, minPages, r.err
+	return iface, r.err
+}
+
+// moduleInterface is what readInterface finds in a module binary.
+type moduleInterface struct {
+	imports  []Import
+	exports  []Export
+	minPages uint64
+	tables   map[string]TableType // by export name
+	types    []funcType
+}
+
+// funcType is a function type of a module.
+type funcType struct{ params, results []api.ValueType }
+
+// TableType is the type of a table: its element type (api.ValueTypeFuncref or
+// api.ValueTypeExternref) and its limits in elements.
+type TableType struct {
+	Elem     api.ValueType
+	Min, Max uint64
+	HasMax   bool
 }
 
 // reader decodes the binary format; the first error sticks and later reads return zeros.
@@ -148,15 +195,29 @@ func (r *reader) name() string {
 	return s
 }
 
-// limits reads a limits value and returns its minimum: a flags byte, a minimum and, when
-// flagged, a maximum (64-bit memories encode them the same way, with wider numbers).
-func (r *reader) limits() uint64 {
+// limits reads a limits value: a flags byte, a minimum and, when flagged, a maximum (64-bit
+// memories encode them the same way, with wider numbers).
+func (r *reader) limits() (min, max uint64, hasMax bool) {
 	flags := r.byte()
-	min := r.u64()
+	min = r.u64()
 	if flags&1 != 0 {
-		r.u64()
+		max, hasMax = r.u64(), true
 	}
-	return min
+	return min, max, hasMax
+}
+
+// valueTypes reads a vector of value types.
+func (r *reader) valueTypes() []api.ValueType {
+	n := r.u32()
+	if r.err != nil || int(n) > len(r.b)-r.off {
+		r.fail("value type vector runs past the end of its section")
+		return nil
+	}
+	out := make([]api.ValueType, n)
+	for i := range out {
+		out[i] = r.byte()
+	}
+	return out
 }
 
 func (r *reader) u64() uint64 {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -105,6 +106,8 @@ type Module struct {
 	// minMemory is what the memories the module defines start with, in bytes.
 	minMemory uint64
 	hosts     hostImports
+	tables    map[string]TableType // exported tables by name
+	types     []funcType
 }
 
 // Import is one import of a module.
@@ -112,6 +115,13 @@ type Import struct {
 	Module, Name string
 	// Kind is "function", "table", "memory" or "global", as WebAssembly.Module.imports says.
 	Kind string
+	// Min and, when HasMax, Max bound an imported memory (in pages) or table (in elements).
+	Min, Max uint64
+	HasMax   bool
+	// Type is the element type of a table or the value type of a global; Mutable says
+	// whether a global is mutable.
+	Type    api.ValueType
+	Mutable bool
 }
 
 // Export is one export of a module.
@@ -131,12 +141,12 @@ func (e *Engine) Compile(bin []byte) (*Module, error) {
 	if m != nil {
 		return m, nil
 	}
-	imports, exports, minPages, err := readInterface(bin)
+	iface, err := readInterface(bin)
 	if err != nil {
 		return nil, &CompileError{Err: err}
 	}
 	code := bin
-	for _, exp := range exports {
+	for _, exp := range iface.exports {
 		if exp.Kind == "table" {
 			if code, err = addTableAccessors(bin); err != nil {
 				return nil, &CompileError{Err: err}
@@ -149,7 +159,8 @@ func (e *Engine) Compile(bin []byte) (*Module, error) {
 	if err != nil {
 		return nil, &CompileError{Err: err}
 	}
-	m = &Module{engine: e, compiled: c, Hash: h, Size: len(bin), Imports: imports, Exports: exports, minMemory: minPages * PageSize}
+	m = &Module{engine: e, compiled: c, Hash: h, Size: len(bin), Imports: iface.imports, Exports: iface.exports,
+		minMemory: iface.minPages * PageSize, tables: iface.tables, types: iface.types}
 	e.mu.Lock()
 	if prev := e.modules[h]; prev != nil {
 		m = prev

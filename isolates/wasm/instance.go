@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
 )
 
 // HostFunc implements one function import for one instance: it reads the arguments from
@@ -35,15 +33,13 @@ func (m *Module) FunctionImports() []FuncImport {
 }
 
 // hostImports are the host modules that stand for a module's import modules, instantiated
-// once per Module and shared by all its instances: each function finds the instance's
-// HostFuncs in its call's context.
+// once per Module and shared by all its instances: each function finds the HostFuncs of the
+// instance that called it in the Store its call runs in.
 type hostImports struct {
 	once    sync.Once
 	err     error
 	modules map[string]api.Module
 }
-
-type hostFuncsKey struct{}
 
 func (m *Module) hostModules() (map[string]api.Module, error) {
 	m.hosts.once.Do(func() {
@@ -61,8 +57,8 @@ func (m *Module) hostModules() (map[string]api.Module, error) {
 				builders[imp.Module] = b
 			}
 			i := i
-			b.NewFunctionBuilder().WithGoFunction(api.GoFunc(func(ctx context.Context, stack []uint64) {
-				fns, _ := ctx.Value(hostFuncsKey{}).([]HostFunc)
+			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
+				fns := hostFuncs(ctx, m, caller)
 				if i >= len(fns) || fns[i] == nil {
 					panic(fmt.Errorf("import %s.%s called outside its instance", imp.Module, imp.Name))
 				}
@@ -87,48 +83,11 @@ func (m *Module) hostModules() (map[string]api.Module, error) {
 	return m.hosts.modules, m.hosts.err
 }
 
-// Instance is one instantiation of a module for an embedder (the JavaScript WebAssembly API):
-// its calls run in the context it was instantiated with, which carries its HostFuncs.
+// Instance is one instantiation of a module for an embedder (the JavaScript WebAssembly API).
 type Instance struct {
 	module *Module
 	mod    api.Module
-	ctx    context.Context
-}
-
-// Instantiate instantiates m with funcs for its function imports (FunctionImports order) and
-// its memories under budget, and runs its start function. ctx is the context of every later
-// call too: cancelling it stops them (the engine closes instances when their context ends).
-// Modules importing memories, tables or globals are refused with a *LinkError.
-func (m *Module) Instantiate(ctx context.Context, budget *Budget, funcs []HostFunc) (*Instance, error) {
-	for _, imp := range m.Imports {
-		if imp.Kind != "function" {
-			return nil, &LinkError{Err: fmt.Errorf("the module imports %s %s.%s; molt can only provide function imports", imp.Kind, imp.Module, imp.Name)}
-		}
-	}
-	if used := budget.Used(); used+m.minMemory > budget.limit {
-		return nil, &MemoryLimitError{Limit: budget.limit, Requested: used + m.minMemory}
-	}
-	hosts, err := m.hostModules()
-	if err != nil {
-		return nil, err
-	}
-	ctx = context.WithValue(ctx, hostFuncsKey{}, funcs)
-	ictx := experimental.WithImportResolver(budget.with(ctx), func(name string) api.Module { return hosts[name] })
-	mod, err := m.engine.rt.InstantiateModule(ictx, m.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
-	if err != nil {
-		if ref := budget.Refused(); ref != nil {
-			return nil, ref
-		}
-		if _, ok := Thrown(err); ok || interrupted(err) {
-			return nil, callError(err)
-		}
-		if strings.Contains(err.Error(), "wasm error:") {
-			// A trap in the start function.
-			return nil, &RuntimeError{Text: err.Error()}
-		}
-		return nil, &LinkError{Err: err}
-	}
-	return &Instance{module: m, mod: mod, ctx: ctx}, nil
+	store  *Store
 }
 
 // Module returns the module the instance was made from.
@@ -142,18 +101,6 @@ func (in *Instance) Memory(name string) api.Memory { return in.mod.ExportedMemor
 
 // Global returns the exported global name, or nil.
 func (in *Instance) Global(name string) api.Global { return in.mod.ExportedGlobal(name) }
-
-// Call calls f, an exported function of this instance, with stack holding its arguments and
-// room for its results. A trap is a *RuntimeError.
-func (in *Instance) Call(f api.Function, stack []uint64) error {
-	if err := f.CallWithStack(in.ctx, stack); err != nil {
-		return callError(err)
-	}
-	return nil
-}
-
-// Close releases the instance.
-func (in *Instance) Close() error { return in.mod.Close(context.Background()) }
 
 // callError classifies the error of a call into Wasm.
 func callError(err error) error {

@@ -10,9 +10,11 @@ import (
 // small accessor functions for each, appended after its own (no index of the module moves):
 //
 //	__molt_table_size:NAME  () -> i32
-//	__molt_table_grow:NAME  (delta i32, init ref) -> i32     (funcref: (delta i32), init null)
-//	__molt_table_get:NAME   (i32) -> externref                (externref tables only)
-//	__molt_table_set:NAME   (i32, externref)                  (externref tables only)
+//	__molt_table_grow:NAME  (delta i32, init ref) -> i32
+//	__molt_table_get:NAME   (i32) -> ref
+//	__molt_table_set:NAME   (i32, ref)
+//
+// where ref is the table's element type, funcref or externref.
 
 // Table accessor export prefixes.
 const (
@@ -22,11 +24,7 @@ const (
 	tableSet  = "__molt_table_set:"
 )
 
-const (
-	refFunc   = 0x70
-	refExtern = 0x6f
-	valI32    = 0x7f
-)
+const valI32 = 0x7f
 
 // section is one section of a module binary.
 type section struct {
@@ -138,13 +136,9 @@ func addTableAccessors(bin []byte) ([]byte, error) {
 		ref := tableTypes[e.index]
 		t := uleb(uint64(e.index))
 		add(tableSize+e.name, nil, []byte{valI32}, append([]byte{0xfc, 16}, t...))
-		if ref == refExtern {
-			add(tableGrow+e.name, []byte{valI32, ref}, []byte{valI32}, append([]byte{0x20, 1, 0x20, 0, 0xfc, 15}, t...))
-			add(tableGet+e.name, []byte{valI32}, []byte{ref}, append([]byte{0x20, 0, 0x25}, t...))
-			add(tableSet+e.name, []byte{valI32, ref}, nil, append([]byte{0x20, 0, 0x20, 1, 0x26}, t...))
-		} else {
-			add(tableGrow+e.name, []byte{valI32}, []byte{valI32}, append([]byte{0xd0, ref, 0x20, 0, 0xfc, 15}, t...))
-		}
+		add(tableGrow+e.name, []byte{valI32, ref}, []byte{valI32}, append([]byte{0x20, 1, 0x20, 0, 0xfc, 15}, t...))
+		add(tableGet+e.name, []byte{valI32}, []byte{ref}, append([]byte{0x20, 0, 0x25}, t...))
+		add(tableSet+e.name, []byte{valI32, ref}, nil, append([]byte{0x20, 0, 0x20, 1, 0x26}, t...))
 	}
 	secs = appendToVector(secs, 1, types)
 	secs = appendToVector(secs, 3, funcs)

@@ -1,7 +1,7 @@
 // The WebAssembly namespace (the WebAssembly JavaScript Interface), over wazero. As on Workers,
 // modules come from the bundle (CompiledWasm imports) and compiling bytes at run time is
-// refused with V8's CompileError unless the molt_wasm_codegen flag allows it. Imports may be
-// functions only; memories, tables and globals can be exported and made standalone.
+// refused with V8's CompileError unless the molt_wasm_codegen flag allows it. Memories, tables
+// and globals, standalone or exported by another instance, are imported shared, as in V8.
 
 class CompileError extends Error {}
 class LinkError extends Error {}
@@ -51,46 +51,63 @@ function moduleArg(module, api) {
 }
 
 // resolveImports checks importObject against the module's imports, with V8's messages, and
-// returns the callables for its function imports in the order the natives take them.
+// returns the callables for its function imports in the order the natives take them, and the
+// values for its memory, table and global imports in declaration order.
 function resolveImports(h, importObject, api) {
   const imports = natives.imports(h);
   if (imports.length > 0 && (importObject === undefined || importObject === null || typeof importObject !== "object" && typeof importObject !== "function")) {
     throw new TypeError(`${api}: Imports argument must be present and must be an object`);
   }
   const byName = new Map();
+  const externs = [];
   imports.forEach(([module, name, kind], i) => {
     const mod = importObject[module];
     if (mod === null || typeof mod !== "object" && typeof mod !== "function") {
       throw new TypeError(`${api}: Import #${i} "${module}": module is not an object or function`);
     }
     const v = mod[name];
+    const where = `${api}: Import #${i} "${module}" "${name}"`;
     switch (kind) {
       case "function":
-        if (typeof v !== "function") throw new LinkError(`${api}: Import #${i} "${module}" "${name}": function import requires a callable`);
+        if (typeof v !== "function") throw new LinkError(`${where}: function import requires a callable`);
         byName.set(`${module}\0${name}`, v);
         break;
-      case "memory":
-        if (!(v instanceof Memory)) throw new LinkError(`${api}: Import #${i} "${module}" "${name}": memory import must be a WebAssembly.Memory object`);
+      case "memory": {
+        const mh = v instanceof Memory ? handles.get(v) : undefined;
+        if (mh === undefined) throw new LinkError(`${where}: memory import must be a WebAssembly.Memory object`);
+        externs.push(mh);
         break;
-      case "table":
-        if (!(v instanceof Table)) throw new LinkError(`${api}: Import #${i} "${module}" "${name}": table import requires a WebAssembly.Table`);
+      }
+      case "table": {
+        const th = v instanceof Table ? handles.get(v) : undefined;
+        if (th === undefined) throw new LinkError(`${where}: table import requires a WebAssembly.Table`);
+        externs.push(th);
         break;
-      case "global":
-        if (typeof v !== "number" && typeof v !== "bigint" && !(v instanceof Global)) {
-          throw new LinkError(`${api}: Import #${i} "${module}" "${name}": global import must be a number, valid Wasm reference, or WebAssembly.Global object`);
+      }
+      case "global": {
+        // Numbers, BigInts and references are checked against the declared type natively.
+        const g = v instanceof Global ? handles.get(v) : undefined;
+        if (g === undefined) {
+          externs.push(v);
+        } else if (g.native === undefined) {
+          throw new LinkError(`${where}: molt cannot import an immutable reference global that is not null`);
+        } else {
+          externs.push(g.native);
         }
         break;
+      }
     }
   });
-  return natives.funcImports(h).map(([module, name]) => byName.get(`${module}\0${name}`));
+  const fns = natives.funcImports(h).map(([module, name]) => byName.get(`${module}\0${name}`));
+  return { fns, externs };
 }
 
 class Instance {
   constructor(module, importObject) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Instance must be invoked with 'new'");
     const h = moduleArg(module, "WebAssembly.Instance()");
-    const fns = resolveImports(h, importObject, "WebAssembly.Instance()");
-    const ih = natives.instantiate(h, fns);
+    const { fns, externs } = resolveImports(h, importObject, "WebAssembly.Instance()");
+    const ih = natives.instantiate(h, fns, externs);
     const exports = Object.create(null);
     for (const [name, kind] of natives.exports(h)) {
       exports[name] = exportValue(ih, name, kind);
@@ -156,7 +173,7 @@ class Table {
     const maximum = pages(desc.maximum, api, "maximum", false);
     const h = natives.newTable(element, initial, maximum);
     handles.set(this, h);
-    if (element === "externref" && value !== undefined) {
+    if (value !== undefined) {
       for (let i = 0; i < initial; i++) natives.tableOp(h, "set", i, value);
     }
   }
@@ -167,28 +184,25 @@ class Table {
   get [Symbol.toStringTag]() { return "WebAssembly.Table"; }
 }
 
-const valueTypes = new Set(["i32", "i64", "f32", "f64", "externref", "anyfunc", "funcref"]);
+const defaultValues = { i32: 0, i64: 0n, f32: 0, f64: 0, externref: undefined, funcref: null };
 
-// toValue converts v to a Wasm value of type, as ToWebAssemblyValue does.
-function toValue(type, v) {
-  switch (type) {
-    case "i32": return v === undefined ? 0 : Number(v) | 0;
-    case "i64": return v === undefined ? 0n : BigInt.asIntN(64, BigInt(v));
-    case "f32": return v === undefined ? 0 : Math.fround(Number(v));
-    case "f64": return v === undefined ? 0 : Number(v);
-  }
-  return v === undefined ? null : v;
-}
-
-// Global: exported globals are Wasm's own; standalone ones (new WebAssembly.Global) live here.
+// Global: a global that Wasm holds, standalone or exported, except an immutable reference that
+// is not null, which a generated module cannot hold and so stays here (and cannot be imported).
 class Global {
   constructor(desc, value) {
     if (new.target === undefined) throw new TypeError("WebAssembly.Global must be invoked with 'new'");
     const api = "WebAssembly.Global()";
     descriptor(desc, api);
-    const type = String(desc.value);
-    if (!valueTypes.has(type)) throw new TypeError(`${api}: Descriptor property 'value' must be a WebAssembly type`);
-    handles.set(this, { type, mutable: Boolean(desc.mutable), value: toValue(type, value) });
+    let type = String(desc.value);
+    if (type === "anyfunc") type = "funcref";
+    if (!(type in defaultValues)) throw new TypeError(`${api}: Descriptor property 'value' must be a WebAssembly type`);
+    const mutable = Boolean(desc.mutable);
+    const v = value === undefined ? defaultValues[type] : value;
+    if (!mutable && (type === "externref" || type === "funcref") && v !== null) {
+      handles.set(this, { value: v });
+    } else {
+      handles.set(this, { native: natives.newGlobal(type, mutable, v) });
+    }
   }
   get value() {
     const g = handleOf(this, Global, "get WebAssembly.Global.value");
@@ -196,9 +210,8 @@ class Global {
   }
   set value(v) {
     const g = handleOf(this, Global, "set WebAssembly.Global.value");
-    if (g.native !== undefined) return natives.globalSet(g.native, v);
-    if (!g.mutable) throw new TypeError("set WebAssembly.Global.value: Can't set the value of an immutable global.");
-    g.value = toValue(g.type, v);
+    if (g.native === undefined) throw new TypeError("set WebAssembly.Global.value: Can't set the value of an immutable global.");
+    natives.globalSet(g.native, v);
   }
   valueOf() { return this.value; }
   get [Symbol.toStringTag]() { return "WebAssembly.Global"; }
