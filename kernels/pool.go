@@ -90,6 +90,18 @@ func (p *Pool) Close() error {
 // Size is the number of instances (cores) in the pool.
 func (p *Pool) Size() int { return len(p.insts) }
 
+// MemoryBytes is the linear memory of all the pool's instances: resident
+// weights plus the scratch space their largest call needed.
+func (p *Pool) MemoryBytes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, in := range p.insts {
+		n += int(in.mem.Size())
+	}
+	return n
+}
+
 // Do runs f on the pool's first instance while holding the pool, for the
 // row operations (norms, softmax, attention) that are not split. f must not
 // call the pool's Matrix methods (the pool is already held), and should

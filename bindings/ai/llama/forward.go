@@ -1,11 +1,16 @@
 package llama
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
 	"github.com/moltworker/molt/kernels"
 )
+
+// ErrContextLength is wrapped by the error of a Prefill, Decode or
+// Generate whose tokens would not fit in the model's context.
+var ErrContextLength = errors.New("input too long for the model's context")
 
 // Sequence is one token sequence being processed: its KV cache and
 // position. Sequences of one Model share its weights; a Sequence itself is
@@ -54,7 +59,7 @@ func (m *Model) check(s *Sequence, ids []int) error {
 		return fmt.Errorf("llama: no tokens to process")
 	}
 	if n := s.Len() + len(ids); n > m.Context {
-		return fmt.Errorf("llama: %d tokens exceed the context of %d", n, m.Context)
+		return fmt.Errorf("llama: %d tokens exceed the context of %d: %w", n, m.Context, ErrContextLength)
 	}
 	for i, id := range ids {
 		if id < 0 || id >= m.Vocab {

@@ -3,6 +3,7 @@ package llama
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -78,6 +79,9 @@ func TestSequenceErrors(t *testing.T) {
 		if _, err := s.Prefill(c.ids); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Prefill(%d ids): %v, want %q", len(c.ids), err, c.want)
 		}
+	}
+	if _, err := s.Prefill(long); !errors.Is(err, ErrContextLength) {
+		t.Errorf("too long: %v does not wrap ErrContextLength", err)
 	}
 	// A sequence continues where it stopped: prefilling in two parts gives
 	// the logits of prefilling at once.
