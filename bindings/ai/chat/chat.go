@@ -132,3 +132,20 @@ func strftime(t time.Time, format string) string {
 	}
 	return b.String()
 }
+
+// Prompt renders messages with the generation prompt and tokenizes the
+// result, parsing the special tokens the template wrote. BOS is added when
+// the model wants it and the template did not write it already, so that a
+// template starting with {{ bos_token }} does not give two (llama.cpp
+// strips the template's instead, to the same effect).
+func (t *Template) Prompt(tok *tokenizer.Text, messages []Message) ([]int, error) {
+	text, err := t.Render(messages, true)
+	if err != nil {
+		return nil, err
+	}
+	ids := tok.Tokenize(text, false, true)
+	if tok.AddBOS() && (len(ids) == 0 || ids[0] != tok.BOS()) {
+		ids = append([]int{tok.BOS()}, ids...)
+	}
+	return ids, nil
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,28 @@ func TestStrftime(t *testing.T) {
 	} {
 		if got := strftime(at, format); got != want {
 			t.Errorf("strftime(%q) = %q, want %q", format, got, want)
+		}
+	}
+}
+
+func TestPromptHasOneBOS(t *testing.T) {
+	meta := []gguf.KV{
+		{Key: "tokenizer.ggml.model", Value: gguf.Value{V: "gpt2"}},
+		{Key: "tokenizer.ggml.pre", Value: gguf.Value{V: "llama-bpe"}},
+		{Key: "tokenizer.ggml.tokens", Value: gguf.Value{V: []string{"<|begin_of_text|>", "<|eot_id|>", "H", "i", "Hi"}}},
+		{Key: "tokenizer.ggml.token_type", Value: gguf.Value{V: []int32{3, 3, 1, 1, 1}}},
+		{Key: "tokenizer.ggml.merges", Value: gguf.Value{V: []string{"H i"}}},
+		{Key: "tokenizer.ggml.bos_token_id", Value: gguf.Value{V: uint32(0)}},
+		{Key: "tokenizer.ggml.eos_token_id", Value: gguf.Value{V: uint32(1)}},
+	}
+	for _, src := range []string{"{{ bos_token }}{{ messages[0].content }}{{ eos_token }}", "{{ messages[0].content }}{{ eos_token }}"} {
+		tmpl, tok := fromMeta(t, append(meta, gguf.KV{Key: "tokenizer.chat_template", Value: gguf.Value{V: src}}))
+		ids, err := tmpl.Prompt(tok, []Message{{"user", "Hi"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{0, 4, 1}; !slices.Equal(ids, want) {
+			t.Errorf("%s: ids %v, want %v", src, ids, want)
 		}
 	}
 }

@@ -30,7 +30,7 @@ func (t *Text) initBPE(f *gguf.File) error {
 		return err
 	}
 	switch pre {
-	case "llama-bpe", "llama3", "llama-v3":
+	case "llama-bpe", "llama3", "llama-v3", "falcon3":
 		t.addBOS, t.ignoreMerges = true, true
 	}
 	return nil

@@ -17,22 +17,33 @@ type preTokenizer []splitter
 // preTokenizers maps tokenizer.ggml.pre values to the regular expressions
 // llama.cpp (llama-vocab.cpp) uses for them. Go's regexp has no lookahead,
 // so the expressions are matched by hand, as llama.cpp's unicode.cpp does.
-var preTokenizers = map[string]preTokenizer{
+// Names llama.cpp groups with the ones tested share their splitters.
+var preTokenizers = map[string]preTokenizer{}
+
+func init() {
 	// Llama 3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 	//          ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
-	"llama-bpe": {splitLlama3(3)},
-	"llama3":    {splitLlama3(3)},
-	"llama-v3":  {splitLlama3(3)},
+	llama3 := preTokenizer{splitLlama3(3)}
 	// Qwen 2: as Llama 3 with single digits (\p{N}).
-	"qwen2": {splitLlama3(1)},
-	// SmolLM: \p{N}, then GPT-2's expression.
-	"smollm": {splitRuns(unicode.IsNumber, 1), splitGPT2},
+	qwen2 := preTokenizer{splitLlama3(1)}
 	// GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-	"gpt-2": {splitGPT2},
-	"gpt2":  {splitGPT2},
+	gpt2 := preTokenizer{splitGPT2}
+	// SmolLM, StarCoder and others: \p{N}, then GPT-2's expression.
+	digitsThenGPT2 := preTokenizer{splitRuns(unicode.IsNumber, 1), splitGPT2}
 	// llama.cpp's fallback for an unnamed BPE pre-tokenizer:
 	// [\p{P}\$\+<=>\^~\|]+, GPT-2's expression, \p{N}+, [0-9][0-9][0-9].
-	"default": {splitRuns(isDefaultPunct, 0), splitGPT2, splitRuns(unicode.IsNumber, 0), splitRuns(isASCIIDigit, 3)},
+	fallback := preTokenizer{splitRuns(isDefaultPunct, 0), splitGPT2, splitRuns(unicode.IsNumber, 0), splitRuns(isASCIIDigit, 3)}
+	for p, names := range map[*preTokenizer][]string{
+		&llama3:         {"llama-bpe", "llama3", "llama-v3", "falcon3"},
+		&qwen2:          {"qwen2", "deepseek-r1-qwen"},
+		&gpt2:           {"gpt-2", "gpt2", "phi-2", "mpt", "olmo", "roberta-bpe"},
+		&digitsThenGPT2: {"smollm", "starcoder", "refact", "command-r", "codeshell"},
+		&fallback:       {"default"},
+	} {
+		for _, n := range names {
+			preTokenizers[n] = *p
+		}
+	}
 }
 
 // newPreTokenizer returns the splitter chain for a tokenizer.ggml.pre value;
@@ -43,7 +54,7 @@ func newPreTokenizer(name string) (preTokenizer, error) {
 	}
 	p, ok := preTokenizers[name]
 	if !ok {
-		return nil, fmt.Errorf("tokenizer: tokenizer.ggml.pre %q is not supported (known: llama-bpe, qwen2, smollm, gpt-2, default)", name)
+		return nil, fmt.Errorf("tokenizer: tokenizer.ggml.pre %q is not supported (known: llama-bpe, qwen2, smollm, gpt-2, default and their aliases)", name)
 	}
 	return p, nil
 }
