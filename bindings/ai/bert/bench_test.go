@@ -80,7 +80,8 @@ func batch32(b *testing.B, m *Model) []string {
 
 // BenchmarkEmbedBatch times EmbedBatch on 32 sentences of 32 tokens (one
 // forward pass of 1024 tokens) on a model of bge-small's shape, F32 and
-// Q8_0, on one and two cores, and the tokenizer's share of it alone.
+// Q8_0, on one and two cores; on one core also one pass per text
+// (unbatched), and the tokenizer alone.
 //
 //	go test -run '^$' -bench EmbedBatch -benchtime 5x -count 3 ./bindings/ai/bert/
 func BenchmarkEmbedBatch(b *testing.B) {
@@ -96,6 +97,21 @@ func BenchmarkEmbedBatch(b *testing.B) {
 			b.ReportMetric(sec*1e3, "ms/batch")
 			b.ReportMetric(float64(len(texts))/sec, "embeddings/s")
 		})
+		if cores == 1 {
+			// The same texts one forward pass each, for the gain of batching.
+			b.Run(fmt.Sprintf("%v/cores=%d/unbatched", typ, cores), func(b *testing.B) {
+				for b.Loop() {
+					for _, s := range texts {
+						if _, err := m.EmbedBatch([]string{s}, PoolMean); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(sec*1e3, "ms/batch")
+				b.ReportMetric(float64(len(texts))/sec, "embeddings/s")
+			})
+		}
 		if typ == gguf.F32 && cores == 1 {
 			b.Run("tokenize", func(b *testing.B) {
 				for b.Loop() {
