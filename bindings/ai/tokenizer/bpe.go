@@ -16,13 +16,15 @@ func (t *Text) initBPE(f *gguf.File) error {
 	if merges == nil {
 		return fmt.Errorf("tokenizer: tokenizer.ggml.merges is missing")
 	}
-	t.ranks = make(map[string]int, len(merges))
+	t.ranks = make(map[mergeKey]int, len(merges))
 	for i, m := range merges {
-		if strings.Count(m, " ") != 1 || m[0] == ' ' || m[len(m)-1] == ' ' {
+		left, right, ok := strings.Cut(m, " ")
+		if !ok || left == "" || right == "" || strings.Contains(right, " ") {
 			return fmt.Errorf("tokenizer: tokenizer.ggml.merges[%d] = %q is not two pieces separated by a space", i, m)
 		}
-		if _, dup := t.ranks[m]; !dup {
-			t.ranks[m] = i
+		k := mergeKey{left + right, len(left)}
+		if _, dup := t.ranks[k]; !dup {
+			t.ranks[k] = i
 		}
 	}
 	pre, _ := f.String("tokenizer.ggml.pre")
@@ -36,6 +38,13 @@ func (t *Text) initBPE(f *gguf.File) error {
 	return nil
 }
 
+// mergeKey names a merge by its result and the length of its left part,
+// so that looking one up needs no allocation.
+type mergeKey struct {
+	merged string
+	split  int
+}
+
 // encodeBPEWord appends the tokens of one pre-tokenized word in byte-level
 // form: merges by rank; a piece missing from the vocabulary falls back to
 // its single characters.
@@ -45,8 +54,8 @@ func (t *Text) encodeBPEWord(word string, out []int) []int {
 			return append(out, id)
 		}
 	}
-	syms := mergeSymbols(word, true, func(l, r string) (bigram, bool) {
-		rank, ok := t.ranks[l+" "+r]
+	syms := mergeSymbols(word, true, func(merged string, split int) (bigram, bool) {
+		rank, ok := t.ranks[mergeKey{merged, split}]
 		return bigram{rank: rank}, ok
 	})
 	for i := 0; i >= 0 && len(syms) > 0; i = syms[i].next {

@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"container/heap"
 	"fmt"
 	"unicode/utf8"
 
@@ -53,8 +52,7 @@ type bigramQueue struct {
 	bpe   bool
 }
 
-func (q *bigramQueue) Len() int { return len(q.items) }
-func (q *bigramQueue) Less(i, j int) bool {
+func (q *bigramQueue) less(i, j int) bool {
 	a, b := q.items[i], q.items[j]
 	if q.bpe {
 		if a.rank != b.rank {
@@ -65,19 +63,49 @@ func (q *bigramQueue) Less(i, j int) bool {
 	}
 	return a.left < b.left
 }
-func (q *bigramQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *bigramQueue) Push(x any)    { q.items = append(q.items, x.(bigram)) }
-func (q *bigramQueue) Pop() any {
-	x := q.items[len(q.items)-1]
-	q.items = q.items[:len(q.items)-1]
-	return x
+
+// push and pop keep items a binary heap; written out rather than through
+// container/heap, whose interface boxes every item.
+func (q *bigramQueue) push(b bigram) {
+	q.items = append(q.items, b)
+	for i := len(q.items) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !q.less(i, parent) {
+			break
+		}
+		q.items[i], q.items[parent] = q.items[parent], q.items[i]
+		i = parent
+	}
+}
+
+func (q *bigramQueue) pop() bigram {
+	top := q.items[0]
+	last := len(q.items) - 1
+	q.items[0] = q.items[last]
+	q.items = q.items[:last]
+	for i := 0; ; {
+		l, r, best := 2*i+1, 2*i+2, i
+		if l < last && q.less(l, best) {
+			best = l
+		}
+		if r < last && q.less(r, best) {
+			best = r
+		}
+		if best == i {
+			break
+		}
+		q.items[i], q.items[best] = q.items[best], q.items[i]
+		i = best
+	}
+	return top
 }
 
 // mergeSymbols splits text into UTF-8 characters and repeatedly merges the
-// best adjacent pair that pairScore accepts, as llama.cpp's
-// llm_tokenizer_spm and llm_tokenizer_bpe sessions do. It returns the
-// symbols left, linked from index 0.
-func mergeSymbols(text string, bpe bool, pair func(left, right string) (bigram, bool)) []symbol {
+// best adjacent pair that pair accepts, as llama.cpp's llm_tokenizer_spm
+// and llm_tokenizer_bpe sessions do; pair sees the merged text and the
+// length of its left part. It returns the symbols left, linked from
+// index 0.
+func mergeSymbols(text string, bpe bool, pair func(merged string, split int) (bigram, bool)) []symbol {
 	var syms []symbol
 	for i := 0; i < len(text); {
 		_, n := utf8.DecodeRuneInString(text[i:])
@@ -93,18 +121,18 @@ func mergeSymbols(text string, bpe bool, pair func(left, right string) (bigram, 
 		if l < 0 || r < 0 {
 			return
 		}
-		b, ok := pair(text[syms[l].start:syms[l].end], text[syms[r].start:syms[r].end])
+		b, ok := pair(text[syms[l].start:syms[r].end], syms[l].end-syms[l].start)
 		if !ok {
 			return
 		}
 		b.left, b.right, b.size = l, r, syms[r].end-syms[l].start
-		heap.Push(q, b)
+		q.push(b)
 	}
 	for i := 1; i < len(syms); i++ {
 		try(i-1, i)
 	}
-	for q.Len() > 0 {
-		b := heap.Pop(q).(bigram)
+	for len(q.items) > 0 {
+		b := q.pop()
 		l, r := &syms[b.left], &syms[b.right]
 		if l.start == l.end || r.start == r.end || r.end-l.start != b.size || l.next != b.right {
 			continue // one side was merged since
@@ -125,8 +153,8 @@ func mergeSymbols(text string, bpe bool, pair func(left, right string) (bigram, 
 // merges by score, every intermediate piece a vocabulary token; what stays
 // unknown falls back to byte tokens <0xNN>.
 func (t *Text) encodeSentencePiece(text string, out []int) []int {
-	syms := mergeSymbols(text, false, func(l, r string) (bigram, bool) {
-		id, ok := t.ids[l+r]
+	syms := mergeSymbols(text, false, func(merged string, _ int) (bigram, bool) {
+		id, ok := t.ids[merged]
 		if !ok {
 			return bigram{}, false
 		}

@@ -40,9 +40,9 @@ type Text struct {
 	types  []TokenType
 	ids    map[string]int
 
-	scores []float32      // SentencePiece merge priorities
-	ranks  map[string]int // BPE: "left right" → merge rank
-	pre    preTokenizer   // BPE pre-tokenizer
+	scores []float32        // SentencePiece merge priorities
+	ranks  map[mergeKey]int // BPE: merge → rank
+	pre    preTokenizer     // BPE pre-tokenizer
 
 	bos, eos, unk  int // -1 when absent
 	addBOS, addEOS bool
