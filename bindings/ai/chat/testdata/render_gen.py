@@ -14,6 +14,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 SPECIALS = {
     "llama3": ("<|begin_of_text|>", "<|eot_id|>"),
+    "llama3.1": ("<|begin_of_text|>", "<|eot_id|>"),
     "llama3.2": ("<|begin_of_text|>", "<|eot_id|>"),
     "mistral": ("<s>", "</s>"),
     "tinyllama": ("<s>", "</s>"),
@@ -33,6 +34,12 @@ CONVERSATIONS = {
         {"role": "user", "content": "Hi! Tell me a joke."},
         {"role": "assistant", "content": " Why did the llama cross the road? "},
         {"role": "user", "content": "Ünïcödé 😀\nand a second line"},
+    ],
+    "thinking": [
+        {"role": "system", "content": "  Be brief.  "},
+        {"role": "user", "content": "Capital of France?"},
+        {"role": "assistant", "content": "<think>\nThe user asks about France.\n</think>\n\nParis."},
+        {"role": "user", "content": "And Germany?"},
     ],
     "two-users": [
         {"role": "user", "content": "One"},
