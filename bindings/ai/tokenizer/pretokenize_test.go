@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -42,4 +43,26 @@ func TestUnknownPreTokenizer(t *testing.T) {
 	if _, err := newPreTokenizer("made-up"); err == nil {
 		t.Fatal("no error for an unknown tokenizer.ggml.pre")
 	}
+}
+
+// FuzzPreTokenizers: every pre-tokenizer cuts any text into non-empty
+// pieces that concatenate back to it.
+func FuzzPreTokenizers(f *testing.F) {
+	for _, s := range []string{"Hello, world!", "  a\n\n b 123456", "I'M don't", "日本語😀", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		for name, p := range preTokenizers {
+			pieces := p.split(s)
+			for _, piece := range pieces {
+				if piece == "" {
+					t.Fatalf("%s %q: empty piece in %q", name, s, pieces)
+				}
+			}
+			if strings.Join(pieces, "") != s {
+				t.Fatalf("%s %q: pieces %q", name, s, pieces)
+			}
+		}
+	})
 }
