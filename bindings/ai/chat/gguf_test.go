@@ -1,14 +1,15 @@
 package chat
 
 import (
-	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
 	"github.com/moltworker/molt/bindings/ai/tokenizer"
 )
 
-// fromMeta writes a GGUF holding metadata, then loads its tokenizer and
+// fromMeta writes a GGUF file holding metadata, then loads its tokenizer and
 // chat template.
 func fromMeta(t *testing.T, meta []gguf.KV) (*Template, *tokenizer.Text) {
 	t.Helper()
@@ -18,14 +19,23 @@ func fromMeta(t *testing.T, meta []gguf.KV) (*Template, *tokenizer.Text) {
 			t.Fatal(err)
 		}
 	}
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	f, err := gguf.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	path := filepath.Join(t.TempDir(), "model.gguf")
+	out, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, err = w.WriteTo(out)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
 	tok, err := tokenizer.NewText(f)
 	if err != nil {
 		t.Fatal(err)
