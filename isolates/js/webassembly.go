@@ -415,6 +415,9 @@ func (a *wasmAdapter) function(wf *wasmFunc) *goja.Object {
 		}
 		return a.iso.vm.NewArray(out...)
 	}).(*goja.Object)
+	// As in V8, the name is the function's index and the length its parameter count.
+	_ = obj.DefineDataProperty("name", a.iso.vm.ToValue(fmt.Sprint(def.Index())), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	_ = obj.DefineDataProperty("length", a.iso.vm.ToValue(len(params)), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	a.funcs[obj] = wf
 	if wf.ref != 0 {
 		a.byRef[wf.ref] = obj
@@ -449,6 +452,9 @@ func (a *wasmAdapter) funcOf(ref uint64) goja.Value {
 		return obj
 	}
 	f, err := a.st.Func(ref)
+	if errors.Is(err, wasm.ErrHostFuncRef) {
+		a.throw("TypeError", "molt: %v (Wasm can still call it)", err)
+	}
 	if err != nil {
 		a.fail(err, "")
 	}

@@ -247,7 +247,7 @@ func TestWebAssemblyImportedEntities(t *testing.T) {
 			const r = [a.load(3), new Uint8Array(a.memory.buffer)[3], a.getG(), a.g.value, b.tableSize(), b.callAt(1, 21)];
 			const old = a.memory.buffer;
 			r.push(b.grow(1), old.byteLength, a.memory.buffer.byteLength, b.memory === undefined);
-			return r;`, want: `[200,200,77,77,4,42,1,0,131072,true]`},
+			return r;`, want: `[200,200,77,77,5,42,1,0,131072,true]`},
 		{name: "a function reached through an imported table calls its own instance's imports", body: linked + `
 			const b = with_({ memory: a.memory, table: a.table, g: a.g, note: () => -1 });
 			return [b.callAt(2, 5), a.callAt(2, 6), b.callNote(1), noted];`, want: `[105,106,-1,[5,6]]`},
@@ -280,14 +280,19 @@ func TestWebAssemblyFuncrefTables(t *testing.T) {
 	mod := withWasm(t, wasm.Limits{})
 	cases := []jsCase{
 		{name: "get returns a callable function, the same each time", body: linked + `const f = a.table.get(0);
-			return [typeof f, f(41), f === a.table.get(0), a.table.get(1)(4), a.table.length, f.length];`, want: `["function",42,true,8,4,0]`},
+			return [typeof f, f(41), f === a.table.get(0), a.table.get(1)(4), a.table.length, f.length, f.name];`, want: `["function",42,true,8,5,1,"1"]`},
+		{name: "an imported JavaScript function in a table is called from Wasm", body: linked + `
+			const b = with_({ memory, table: a.table, g, note: () => -1 });
+			return [a.callAt(4, 3), b.callAt(4, 4), noted];`, want: `[103,104,[3,4]]`},
+		{name: "but cannot be read back", body: linked + `a.table.get(4);`, errName: "TypeError",
+			errMsg: "molt: the funcref refers to an imported host function, which molt cannot hand back to the embedder (Wasm can still call it)"},
 		{name: "set takes exported functions", body: linked + `a.table.set(0, a.dbl);
 			return [a.callAt(0, 3), a.table.get(0) === a.dbl];`, want: `[6,true]`},
 		{name: "set takes functions read from a table", body: linked + `a.table.set(1, a.table.get(2));
 			return [a.callAt(1, 7), noted];`, want: `[107,[7]]`},
 		{name: "grow with and without a value", body: linked + `
-			return [a.table.grow(2, a.inc), a.table.length, a.callAt(5, 1), a.table.get(4) === a.inc, a.table.grow(1), a.table.get(6)];`,
-			want: `[4,6,2,true,6,null]`},
+			return [a.table.grow(2, a.inc), a.table.length, a.callAt(6, 1), a.table.get(5) === a.inc, a.table.grow(1), a.table.get(7)];`,
+			want: `[5,7,2,true,7,null]`},
 		{name: "set to null", body: linked + `a.table.set(0, null); const r = [a.table.get(0)];
 			try { a.callAt(0, 1); } catch (err) { r.push(err instanceof WebAssembly.RuntimeError); }
 			return r;`, want: `[null,true]`},
@@ -299,7 +304,7 @@ func TestWebAssemblyFuncrefTables(t *testing.T) {
 		{name: "a JavaScript function is not a funcref", body: linked + `a.table.set(0, () => 1);`, errName: "TypeError",
 			errMsg: `WebAssembly.Table.set(): Argument 1 is invalid for table: function-typed object expected`},
 		{name: "get out of range", body: linked + `a.table.get(9);`, errName: "RangeError",
-			errMsg: `WebAssembly.Table.get(): invalid address 9 in funcref table of size 4`},
+			errMsg: `WebAssembly.Table.get(): invalid address 9 in funcref table of size 5`},
 		{name: "grow past the maximum", body: linked + `a.table.grow(7);`, errName: "RangeError",
 			errMsg: `WebAssembly.Table.grow(): failed to grow table by 7`},
 		{name: "a function moved from table to table", body: linked + `const t = new WebAssembly.Table({ element: "anyfunc", initial: 1 });

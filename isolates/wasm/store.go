@@ -2,7 +2,9 @@ package wasm
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -23,10 +25,12 @@ type Store struct {
 	// hosts holds each instance's HostFuncs, by the api.Module that calls them.
 	hosts map[api.Module]instanceHosts
 
-	// types are the function types of the store's modules: wazero finds the function a
-	// funcref value refers to only given its type.
+	// modules are the modules instantiated in the store, whose function types types gathers
+	// when a funcref is first read: wazero finds the function a funcref value refers to only
+	// given its type.
+	modules  map[*Module]bool
+	typed    int // how many modules types covers
 	types    []funcType
-	seen     map[string]bool
 	lastType int
 	reader   api.Module // funcRefReader
 	refs     map[funcKey]uint64
@@ -49,7 +53,7 @@ type (
 
 // NewStore returns a store whose calls run in ctx and whose memories grow under budget.
 func (e *Engine) NewStore(ctx context.Context, budget *Budget) *Store {
-	s := &Store{engine: e, budget: budget, hosts: map[api.Module]instanceHosts{}, seen: map[string]bool{}, refs: map[funcKey]uint64{}}
+	s := &Store{engine: e, budget: budget, hosts: map[api.Module]instanceHosts{}, modules: map[*Module]bool{}, refs: map[funcKey]uint64{}}
 	s.ctx = context.WithValue(ctx, storeKey{}, s)
 	return s
 }
@@ -116,12 +120,7 @@ func (s *Store) Instantiate(m *Module, funcs []HostFunc, externs []Extern) (*Ins
 		return nil, err
 	}
 	s.hosts[mod] = instanceHosts{m, funcs}
-	for _, t := range m.types {
-		if k := fmt.Sprint(t.params, t.results); !s.seen[k] {
-			s.seen[k] = true
-			s.types = append(s.types, t)
-		}
-	}
+	s.modules[m] = true
 	return &Instance{module: m, mod: mod, store: s}, nil
 }
 
@@ -371,9 +370,16 @@ func (s *Store) Func(ref uint64) (api.Function, error) {
 	if err := s.Call(s.reader.ExportedFunction("put"), []uint64{ref}); err != nil {
 		return nil, err
 	}
+	if s.typed != len(s.modules) {
+		s.gatherTypes()
+	}
 	for i := range s.types {
 		k := (s.lastType + i) % len(s.types)
-		if f := lookupFunction(s.reader, s.types[k]); f != nil {
+		f, err := lookupFunction(s.reader, s.types[k])
+		if err != nil {
+			return nil, err
+		}
+		if f != nil {
 			s.lastType = k
 			return f, nil
 		}
@@ -381,16 +387,40 @@ func (s *Store) Func(ref uint64) (api.Function, error) {
 	return nil, fmt.Errorf("wasm: funcref %#x has none of the function types of the isolate's modules", ref)
 }
 
+// gatherTypes lists the distinct function types of the store's modules.
+func (s *Store) gatherTypes() {
+	seen := map[string]bool{}
+	s.types = s.types[:0]
+	for m := range s.modules {
+		for _, t := range m.types {
+			if k := string(t.params) + "|" + string(t.results); !seen[k] {
+				seen[k] = true
+				s.types = append(s.types, t)
+			}
+		}
+	}
+	s.typed, s.lastType = len(s.modules), 0
+}
+
 // lookupFunction returns the function in table 0 at 0 of mod if it has type t. wazero
 // panics, as call_indirect traps, when it has not.
-func lookupFunction(mod api.Module, t funcType) (f api.Function) {
+func lookupFunction(mod api.Module, t funcType) (f api.Function, err error) {
 	defer func() {
-		if recover() != nil {
+		if r := recover(); r != nil {
 			f = nil
+			if _, ok := r.(runtime.Error); ok {
+				// The type matched, but the function belongs to a host module, which
+				// wazero's lookup mistakes for a Wasm instance.
+				err = ErrHostFuncRef
+			}
 		}
 	}()
-	return table.LookupFunction(mod, 0, 0, t.params, t.results)
+	return table.LookupFunction(mod, 0, 0, t.params, t.results), nil
 }
+
+// ErrHostFuncRef is returned by Func for a funcref to a function an instance imports from its
+// embedder: wazero cannot look those up (Wasm still calls them through tables).
+var ErrHostFuncRef = errors.New("the funcref refers to an imported host function, which molt cannot hand back to the embedder")
 
 // FuncRef returns a funcref value referring to the function in exports as name.
 func (s *Store) FuncRef(in *Instance, name string) (uint64, error) {
