@@ -111,6 +111,10 @@ func TestWebAssemblyAPI(t *testing.T) {
 			return [t.length, t.get(0) === o, e.refAt(0) === o, grownFrom, t.get(4), t.get(1), e.id(o) === o, e.id(null)];`,
 			want: `[5,true,true,2,"x",null,true,null]`},
 		{name: "table index out of range", body: instantiate + `e.refs.get(9);`, errName: "RangeError", errMsg: "WebAssembly.Table.get(): invalid address 9 in externref table of size 2"},
+		{name: "two instances of one module keep their own imports", body: `const m = require("molt:wasm/api.wasm").default;
+			const make = (k) => new WebAssembly.Instance(m, { env: { log() {}, twice: (x) => x * k, pair: () => [0, 0n] } }).exports;
+			const x = make(2), y = make(3);
+			return [x.callTwice(5), y.callTwice(5), x.callTwice(1)];`, want: `[10,15,2]`},
 		{name: "exports are frozen", body: instantiate + `return [Object.isFrozen(e), Object.getPrototypeOf(e)];`, want: `[true,null]`},
 		{name: "a missing import is a LinkError", body: `const m = require("molt:wasm/api.wasm").default;
 			new WebAssembly.Instance(m, { env: { log() {} } });`,
