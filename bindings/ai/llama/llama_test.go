@@ -42,14 +42,15 @@ func loadRef(t *testing.T, f *gguf.File, sh shape) ref {
 
 // mat: y[o] = sum_c w[o][c] x[c] (+ bias).
 func (m ref) mat(x []float64, name string) []float64 {
-	w := m.t[name+".weight"]
+	w, b := m.t[name+".weight"], m.t[name+".bias"]
 	out := len(w) / len(x)
 	y := make([]float64, out)
 	for o := range y {
+		row := w[o*len(x) : (o+1)*len(x)]
 		for c, xc := range x {
-			y[o] += w[o*len(x)+c] * xc
+			y[o] += row[c] * xc
 		}
-		if b, ok := m.t[name+".bias"]; ok {
+		if b != nil {
 			y[o] += b[o]
 		}
 	}
@@ -231,6 +232,14 @@ func TestAgainstReference(t *testing.T) {
 					scale = max(scale, math.Abs(v))
 				}
 				tol := wt.tol * scale
+				refLogits := map[string][]float64{} // by history, shared by both builds
+				logitsAfter := func(hist []int) []float64 {
+					k := fmt.Sprint(hist)
+					if refLogits[k] == nil {
+						refLogits[k] = r.logits(hist)
+					}
+					return refLogits[k]
+				}
 				for _, b := range []kernels.Build{kernels.SIMD, kernels.Scalar} {
 					m, err := Load(f, newPool(t, b, 2))
 					if err != nil {
@@ -252,7 +261,7 @@ func TestAgainstReference(t *testing.T) {
 					t.Logf("%v: max |logit diff| %.3g of %.3g; tokens %v, stop %q", b, worst, scale, got, res.Stop)
 					hist := append([]int(nil), prompt...)
 					for i, id := range got {
-						lg := r.logits(hist)
+						lg := logitsAfter(hist)
 						best := argmax(lg)
 						if id != best && (wt.tol < 1e-3 || lg[best]-lg[id] > tol) {
 							t.Fatalf("%v: token %d is %d (reference logit %.4f), reference picks %d (%.4f)", b, i, id, lg[id], best, lg[best])
@@ -260,7 +269,7 @@ func TestAgainstReference(t *testing.T) {
 						hist = append(hist, id)
 					}
 					if res.Stop == StopEOG {
-						if lg := r.logits(hist); !m.EOG[argmax(lg)] && wt.tol < 1e-3 {
+						if lg := logitsAfter(hist); !m.EOG[argmax(lg)] && wt.tol < 1e-3 {
 							t.Fatalf("%v: stopped at an end-of-generation token the reference does not pick", b)
 						}
 					} else if len(got) != 8 {

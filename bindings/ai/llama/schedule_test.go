@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -171,4 +172,40 @@ func writeFile(t *testing.T, w *gguf.Writer) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// TestRopeScaling: linear scaling divides positions by the factor, and
+// rope_freqs (llama 3.1's) divides each pair's angle.
+func TestRopeScaling(t *testing.T) {
+	m := &Model{Config: Config{HeadDim: 8, RopeBase: 10000, RopeScale: 1}}
+	plain := m.ropeTable([]int{3})
+	m.RopeScale = 2
+	scaled := m.ropeTable([]int{6})
+	for i := range plain {
+		if d := plain[i] - scaled[i]; d > 1e-6 || d < -1e-6 {
+			t.Fatalf("scaled position 6 differs from position 3 at %d: %v vs %v", i, scaled[i], plain[i])
+		}
+	}
+	m.RopeScale = 1
+	m.ropeFreqs = []float32{1, 2, 4, 8}
+	f := m.ropeTable([]int{8})
+	for i := 0; i < 4; i++ {
+		theta := 8 / float64(m.ropeFreqs[i]) * math.Pow(10000, -2*float64(i)/8)
+		if d := float64(f[i]) - math.Cos(theta); d > 1e-6 || d < -1e-6 {
+			t.Fatalf("pair %d: cos %v, want %v", i, f[i], math.Cos(theta))
+		}
+	}
+	// NeoX pairs (x[i], x[i+4]); normal pairs (x[2i], x[2i+1]).
+	x := []float32{1, 0, 0, 0, 0, 0, 0, 0}
+	m.NeoX = true
+	m.rope(x, 1, m.ropeTable([]int{1}))
+	if x[1] != 0 || x[4] == 0 {
+		t.Fatalf("NeoX rotated into %v", x)
+	}
+	x = []float32{1, 0, 0, 0, 0, 0, 0, 0}
+	m.NeoX = false
+	m.rope(x, 1, m.ropeTable([]int{1}))
+	if x[1] == 0 || x[4] != 0 {
+		t.Fatalf("normal rope rotated into %v", x)
+	}
 }
