@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -68,8 +69,54 @@ func (h *Host) Server(addr string) *http.Server {
 	}
 }
 
-// ServeHTTP runs the request through a fresh isolate of the current worker.
+// ServeHTTP runs the request through a fresh isolate of the current worker. A panic in molt's
+// code while serving it fails this request alone, with a 500.
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cw := &containedWriter{ResponseWriter: w}
+	defer h.contain(cw, r)
+	h.serve(cw, r)
+}
+
+// contain recovers a panic of the request being served: a 500 if nothing was written yet, the
+// connection cut otherwise, and the panic with its stack in the log. net/http would otherwise
+// only drop the connection, and a panic on a goroutine of ours would end the process.
+func (h *Host) contain(w *containedWriter, r *http.Request) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	h.log.Error("internal error serving a request", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	if w.wrote {
+		panic(http.ErrAbortHandler)
+	}
+	h.errorPage(w, r, http.StatusInternalServerError, "Internal error",
+		"molt failed while serving this request; the host's log has the details.")
+	h.logRequest(r, http.StatusInternalServerError, time.Now(), 0)
+}
+
+// containedWriter notes whether the response has started, for contain.
+type containedWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (c *containedWriter) WriteHeader(code int) {
+	c.wrote = true
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *containedWriter) Write(p []byte) (int, error) {
+	c.wrote = true
+	return c.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the server's writer (Flush, full duplex).
+func (c *containedWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	wk := h.worker.Load()
 	if wk == nil {
@@ -146,6 +193,11 @@ func (h *Host) fail(w http.ResponseWriter, r *http.Request, err error, out js.Ou
 		h.log.Error("worker exceeded its CPU time limit", "path", r.URL.Path)
 		h.cloudflarePage(w, http.StatusServiceUnavailable, 1102, "Worker exceeded resource limits",
 			"This worker has exceeded its CPU time limit and has been stopped.")
+		return http.StatusServiceUnavailable
+	case errors.Is(err, js.ErrMemoryLimit):
+		h.log.Error("worker exceeded its memory limit", "path", r.URL.Path)
+		h.cloudflarePage(w, http.StatusServiceUnavailable, 1102, "Worker exceeded resource limits",
+			"This worker has exceeded its memory limit and has been stopped.")
 		return http.StatusServiceUnavailable
 	case errors.Is(err, js.ErrStopped) && ctx.Err() == context.DeadlineExceeded:
 		h.log.Error("worker exceeded its wall-clock limit", "path", r.URL.Path)

@@ -38,7 +38,8 @@ type Limits struct {
 	Wall time.Duration
 	// WaitUntil caps how long ctx.waitUntil work may run after the response.
 	WaitUntil time.Duration
-	// Memory caps the linear memory of a Wasm isolate (limits.memory_mb), in bytes.
+	// Memory caps an isolate's memory (limits.memory_mb), in bytes: the linear memory of a
+	// Wasm isolate, the heap a JavaScript isolate keeps (isolates/js/MEMORY.md).
 	Memory uint64
 }
 
@@ -198,6 +199,7 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 		CompatibilityDate:  date,
 		CompatibilityFlags: cfg.CompatibilityFlags,
 		CPULimit:           limits.CPU,
+		MemoryLimit:        int64(limits.Memory),
 		Console:            opts.Console,
 		ServiceWorker:      res.serviceWorker,
 		Wasm:               engine,

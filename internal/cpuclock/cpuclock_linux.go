@@ -27,3 +27,12 @@ func (c Clock) Now() (time.Duration, bool) {
 	}
 	return time.Duration(ts.Nano()), true
 }
+
+// Process returns the CPU time all threads of the process have consumed.
+func Process() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_PROCESS_CPUTIME_ID, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}

@@ -109,7 +109,7 @@ func (iso *Isolate) hostRead(id int, all bool) goja.Value {
 		var data []byte
 		var err error
 		if all {
-			data, err = io.ReadAll(b.r)
+			data, err = iso.readAllCapped(b.r)
 		} else {
 			buf := make([]byte, hostChunk)
 			var n int

@@ -10,6 +10,7 @@ import (
 	"github.com/dop251/goja"
 
 	"github.com/moltworker/molt/internal/cpuclock"
+	"github.com/moltworker/molt/internal/heapwatch"
 	"github.com/moltworker/molt/isolates/wasm"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	// CPULimit caps the time an isolate may spend running JavaScript for one request; zero means
 	// no cap.
 	CPULimit time.Duration
+	// MemoryLimit caps the heap an isolate keeps, in bytes (limits.memory_mb); zero means no
+	// cap. MEMORY.md explains how it is measured.
+	MemoryLimit int64
 	// Console receives console.* output; nil discards it.
 	Console Console
 	// ServiceWorker selects the service-worker syntax: env entries become globals and handlers
@@ -83,6 +87,9 @@ type Isolate struct {
 	// wasmStore holds the isolate's Wasm instances, released by Close.
 	wasmStore atomic.Pointer[wasm.Store]
 
+	// mem is the isolate's memory account, nil without a cap.
+	mem *heapwatch.Tenant
+
 	rejections []*goja.Promise
 	bodies     hostBodies
 	fetches    subrequests
@@ -104,6 +111,9 @@ func NewIsolate(cfg *Config) (*Isolate, error) {
 		libs:  make(map[string]*goja.Object, 8),
 		clock: time.Now(),
 	}
+	if cfg.MemoryLimit > 0 {
+		iso.mem = heapwatch.Default.Register(cfg.MemoryLimit, iso.stopForMemory)
+	}
 	iso.vm.SetTimeSource(func() time.Time { return iso.clock })
 	iso.vm.SetMaxCallStackSize(10000)
 	iso.vm.SetPromiseRejectionTracker(iso.trackRejection)
@@ -116,6 +126,9 @@ func NewIsolate(cfg *Config) (*Isolate, error) {
 	iso.internal.Set("toStringTag", goja.SymToStringTag)
 	iso.internal.Set("iterator", goja.SymIterator)
 	iso.installGlobals()
+	if iso.mem != nil {
+		iso.guardBulkBuiltins()
+	}
 	err := iso.enter(func() error {
 		if err := iso.bootstrap(); err != nil {
 			return err
@@ -161,10 +174,17 @@ func (iso *Isolate) enter(fn func() error) error {
 	if limit > 0 && iso.cpu >= limit {
 		return ErrCPULimit
 	}
+	if iso.mem != nil && iso.mem.Exceeded() {
+		return ErrMemoryLimit
+	}
 	// JavaScript runs on one locked thread for the whole entry, so that thread's CPU clock
 	// measures exactly the time this entry computes.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if iso.mem != nil {
+		iso.mem.Enter()
+		defer iso.mem.Exit()
+	}
 	iso.clock = time.Now()
 	e := &entry{clock: cpuclock.Current(), budget: limit - iso.cpu}
 	e.start, _ = e.clock.Now()
@@ -185,9 +205,15 @@ func (iso *Isolate) enter(fn func() error) error {
 	iso.cpu += e.used()
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
-		if _, ok := ie.Value().(cpuInterrupt); ok {
+		switch ie.Value().(type) {
+		case cpuInterrupt:
 			return ErrCPULimit
+		case memoryInterrupt:
+			return ErrMemoryLimit
 		}
+	}
+	if iso.mem != nil && iso.mem.Exceeded() {
+		return ErrMemoryLimit
 	}
 	if err == nil && limit > 0 && iso.cpu > limit {
 		return ErrCPULimit
@@ -247,6 +273,9 @@ func (iso *Isolate) call(fn goja.Callable, this goja.Value, args ...goja.Value) 
 func (iso *Isolate) Close() {
 	if iso.watchdog != nil {
 		iso.watchdog.Stop()
+	}
+	if iso.mem != nil {
+		iso.mem.Close()
 	}
 	// Subrequests first: a response body that arrives meanwhile is then refused rather than
 	// added after the bodies are closed.

@@ -20,6 +20,11 @@ type loop struct {
 	queue   []func() error
 	wake    chan struct{}
 	pending int // reserved callbacks not yet completed, so the loop is not stalled
+	// killed is closed, with why set, when the isolate is stopped from outside (memory cap):
+	// a loop waiting for I/O or timers gives up at once.
+	killed   chan struct{}
+	killOnce sync.Once
+	why      error
 
 	// Owned by the loop goroutine.
 	timers  timerHeap
@@ -29,7 +34,15 @@ type loop struct {
 }
 
 func newLoop() *loop {
-	return &loop{wake: make(chan struct{}, 1)}
+	return &loop{wake: make(chan struct{}, 1), killed: make(chan struct{})}
+}
+
+// kill makes run return err from now on; safe from any goroutine.
+func (l *loop) kill(err error) {
+	l.killOnce.Do(func() {
+		l.why = err
+		close(l.killed)
+	})
 }
 
 // reserve registers an asynchronous operation that will complete later from any goroutine. The
@@ -124,6 +137,11 @@ func (l *loop) clearTimer(id int) {
 // nothing left that could make done true (errStalled), or stop is closed.
 func (l *loop) run(done func() bool, stop <-chan struct{}) error {
 	for !done() {
+		select {
+		case <-l.killed:
+			return l.why
+		default:
+		}
 		l.mu.Lock()
 		tasks := l.queue
 		l.queue = nil
@@ -178,6 +196,8 @@ func (l *loop) sleep(d time.Duration, stop <-chan struct{}) error {
 			return nil
 		case <-stop:
 			return errStopped
+		case <-l.killed:
+			return l.why
 		}
 	}
 	t := time.NewTimer(d)
@@ -187,6 +207,8 @@ func (l *loop) sleep(d time.Duration, stop <-chan struct{}) error {
 	case <-t.C:
 	case <-stop:
 		return errStopped
+	case <-l.killed:
+		return l.why
 	}
 	return nil
 }
