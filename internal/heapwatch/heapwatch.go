@@ -50,6 +50,8 @@ type Watcher struct {
 	lastGC   time.Time
 	kills    atomic.Int64
 	measured atomic.Int64
+	// overshoot is the most a tenant's heap growth exceeded its cap by when it was stopped.
+	overshoot atomic.Int64
 }
 
 // Default is the process's watcher.
@@ -196,11 +198,14 @@ type Stats struct {
 	Kills int64
 	// Measurements counts the collections the watcher forced to measure the live heap.
 	Measurements int64
+	// MaxOvershoot is the most by which the heap had grown past a tenant's cap, while it
+	// lived, when the tenant was stopped at a collection.
+	MaxOvershoot int64
 }
 
 // Stats returns the watcher's counters.
 func (w *Watcher) Stats() Stats {
-	return Stats{Kills: w.kills.Load(), Measurements: w.measured.Load()}
+	return Stats{Kills: w.kills.Load(), Measurements: w.measured.Load(), MaxOvershoot: w.overshoot.Load()}
 }
 
 // run is the sampler: it samples every Interval while a tenant runs JavaScript and sleeps
@@ -310,6 +315,11 @@ func (w *Watcher) evaluate(live int64) []*Tenant {
 	// blame: the one that allocated most is stopped, so that the host stays bounded.
 	if len(victims) == 0 && backstop && worst != nil {
 		victims = append(victims, worst)
+	}
+	for _, t := range victims {
+		if over := live - t.startLive - t.cap; over > w.overshoot.Load() {
+			w.overshoot.Store(over)
+		}
 	}
 	for t := range w.tenants {
 		if g := live - t.startLive; t.own > g {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -148,6 +149,12 @@ func (iso *Isolate) jsError(err error) error {
 	var ex *goja.Exception
 	if errors.As(err, &ex) {
 		return &Exception{Text: iso.describeError(ex.Value())}
+	}
+	// goja ends unbounded recursion with an error that carries only the stack; V8's words
+	// name it.
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return &Exception{Text: "RangeError: Maximum call stack size exceeded\n" + strings.TrimLeft(so.Error(), "\n")}
 	}
 	return err
 }
