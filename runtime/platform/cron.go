@@ -9,8 +9,9 @@ import (
 
 // cronSpec is a parsed cron expression in Cloudflare's dialect: five fields (minute, hour,
 // day of month, month, weekday), weekdays 1-7 with 1 = Sunday, names (JAN, mon), "*", lists,
-// ranges and steps; "L" (last day) in the day of month; "5L" (last Thursday) and "2#1" (first
-// Monday) in the weekday. Times are UTC.
+// ranges and steps; "L" (last day), "15W" (the weekday nearest the 15th) and "LW" (the last
+// weekday) in the day of month; "5L" (last Thursday) and "2#1" (first Monday) in the weekday.
+// Times are UTC.
 type cronSpec struct {
 	expr              string
 	minute, hour, dom uint64 // bit i set: value i matches
@@ -18,6 +19,8 @@ type cronSpec struct {
 	dow               uint64 // bit 0 is Sunday, as time.Weekday counts
 	domStar, dowStar  bool
 	lastDOM           bool
+	nearestWeekday    uint64 // day-of-month bits of "nW"
+	lastWeekday       bool   // "LW"
 	lastDOW           uint64   // weekday bits of "nL"
 	nthDOW            [7]uint8 // per weekday, bit k-1 set for "n#k"
 }
@@ -45,12 +48,22 @@ func parseCron(expr string) (*cronSpec, error) {
 	}
 	c.domStar = f[2] == "*" || f[2] == "?"
 	for _, part := range strings.Split(f[2], ",") {
-		if strings.EqualFold(part, "L") {
+		upper := strings.ToUpper(part)
+		switch {
+		case upper == "L":
 			c.lastDOM = true
 			continue
-		}
-		if strings.ContainsAny(part, "Ww") {
-			return fail("day of month", fmt.Errorf("%q: W is not supported yet", part))
+		case upper == "LW":
+			c.lastWeekday = true
+			continue
+		case strings.HasSuffix(upper, "W"):
+			// As in Quartz, whose dialect Cloudflare's L, W and # come from: one day, no range.
+			d, err := fieldValue(upper[:len(upper)-1], 1, 31, nil)
+			if err != nil {
+				return fail("day of month", fmt.Errorf("%q: W follows a single day, 1-31", part))
+			}
+			c.nearestWeekday |= 1 << d
+			continue
 		}
 		bits, err := parseField(part, 1, 31, nil)
 		if err != nil {
@@ -157,7 +170,11 @@ func (c *cronSpec) matches(t time.Time) bool {
 		return false
 	}
 	lastDay := time.Date(t.Year(), t.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
-	domOK := c.dom&(1<<t.Day()) != 0 || (c.lastDOM && t.Day() == lastDay)
+	domOK := c.dom&(1<<t.Day()) != 0 || (c.lastDOM && t.Day() == lastDay) ||
+		(c.lastWeekday && t.Day() == nearestWeekday(t, lastDay, lastDay))
+	for d := 1; d <= lastDay && !domOK; d++ {
+		domOK = c.nearestWeekday&(1<<d) != 0 && t.Day() == nearestWeekday(t, d, lastDay)
+	}
 	wd := int(t.Weekday())
 	dowOK := c.dow&(1<<wd) != 0 ||
 		(c.lastDOW&(1<<wd) != 0 && t.Day()+7 > lastDay) ||
@@ -171,4 +188,23 @@ func (c *cronSpec) matches(t time.Time) bool {
 		return domOK
 	}
 	return domOK || dowOK
+}
+
+// nearestWeekday is the day of t's month that "dW" fires on: d itself on Monday to Friday,
+// otherwise the nearest Friday or Monday within the month (a Saturday the 1st moves to Monday
+// the 3rd, a Sunday the last to Friday).
+func nearestWeekday(t time.Time, d, lastDay int) int {
+	switch time.Date(t.Year(), t.Month(), d, 0, 0, 0, 0, time.UTC).Weekday() {
+	case time.Saturday:
+		if d == 1 {
+			return 3
+		}
+		return d - 1
+	case time.Sunday:
+		if d == lastDay {
+			return d - 2
+		}
+		return d + 1
+	}
+	return d
 }

@@ -39,6 +39,19 @@ func TestCron(t *testing.T) {
 		{"0 10 * * 2#2", "2026-12-07 10:00 Mon", false},
 		{"0 0 * JAN,jul *", "2026-07-05 00:00 Sun", true},
 		{"0 0 1 * 2", "2026-12-07 00:00 Mon", true}, // day of month or weekday, as in Vixie cron
+		// W: the weekday nearest the day, within the month.
+		{"0 9 15W * *", "2026-11-16 09:00 Mon", true}, // the 15th is a Sunday
+		{"0 9 15W * *", "2026-11-15 09:00 Sun", false},
+		{"0 9 14W * *", "2026-11-13 09:00 Fri", true}, // the 14th is a Saturday
+		{"0 9 3W * *", "2026-12-03 09:00 Thu", true},
+		{"0 9 1W * *", "2026-08-03 09:00 Mon", true}, // Saturday the 1st: Monday the 3rd, not July 31st
+		{"0 9 1W * *", "2026-07-31 09:00 Fri", false},
+		{"0 9 31W * *", "2026-05-29 09:00 Fri", true}, // Sunday the 31st: Friday the 29th
+		{"0 9 31W * *", "2026-06-30 09:00 Tue", false}, // June has no 31st
+		{"0 9 LW * *", "2026-10-30 09:00 Fri", true}, // October 31st is a Saturday
+		{"0 9 LW * *", "2026-12-31 09:00 Thu", true},
+		{"0 9 LW * *", "2026-10-31 09:00 Sat", false},
+		{"0 9 1,15W * *", "2026-12-01 09:00 Tue", true},
 	} {
 		c, err := parseCron(tt.expr)
 		if err != nil {
@@ -49,9 +62,27 @@ func TestCron(t *testing.T) {
 			t.Errorf("%q at %s = %v, want %v", tt.expr, tt.t, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"* * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "* * * * 0", "*/0 * * * *", "5-1 * * * *", "* * 15W * *", "* * * * 2#6"} {
+	for _, bad := range []string{"* * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "* * * * 0", "*/0 * * * *", "5-1 * * * *", "* * 1-5W * *", "* * 32W * *", "* * W * *", "* * * * 2#6", "* * * * 2#0"} {
 		if _, err := parseCron(bad); err == nil {
 			t.Errorf("parseCron(%q) accepted", bad)
 		}
 	}
+}
+
+// Cron expressions come from uploaded configurations: parsing never panics, and whatever
+// parses can be matched.
+func FuzzParseCron(f *testing.F) {
+	for _, s := range []string{"* * * * *", "3-59/5 * * * *", "0 9 15W * *", "0 9 LW * *", "0 18 * * 6L", "0 10 * * MON#2", "59 23 L * *"} {
+		f.Add(s)
+	}
+	at := time.Date(2026, 2, 28, 23, 59, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, expr string) {
+		c, err := parseCron(expr)
+		if err != nil {
+			return
+		}
+		for i := range 40 {
+			c.matches(at.Add(time.Duration(i) * 24 * time.Hour))
+		}
+	})
 }

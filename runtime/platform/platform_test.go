@@ -752,6 +752,82 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		}
 	})
 
+	t.Run("tenants with the same Durable Object ids and Vectorize index names stay apart", func(t *testing.T) {
+		send := func(method, host, path string) string {
+			req, _ := http.NewRequest(method, u.front.URL+path, nil)
+			req.Host = host
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			body, _ := io.ReadAll(res.Body)
+			return fmt.Sprint(res.StatusCode, " ", string(body))
+		}
+		// One worker name, freed by acme and taken by globex: the same namespace and the same
+		// idFromName ids, in two tenants.
+		counter := bundleOf(t, "../../examples/do-counter")
+		if _, err := acme.Deploy(ctx, "tally", counter); err != nil {
+			t.Fatal(err)
+		}
+		send("POST", "tally.workers.test", "/increment/a")
+		if got := send("POST", "tally.workers.test", "/increment/a"); got != `200 {"name":"a","value":2}` {
+			t.Fatalf("acme's second increment = %s", got)
+		}
+		if err := acme.Delete(ctx, "tally"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := globex.Deploy(ctx, "tally", counter); err != nil {
+			t.Fatal(err)
+		}
+		if got := send("POST", "tally.workers.test", "/increment/a"); got != `200 {"name":"a","value":1}` {
+			t.Errorf("globex's first increment of the same id = %s, want 1", got)
+		}
+		if err := globex.Delete(ctx, "tally"); err != nil {
+			t.Fatal(err)
+		}
+
+		vec := func(name string) *runtime.Bundle {
+			return bundleOf(t, testutil.WriteFiles(t, map[string]string{
+				"wrangler.toml": "name = \"" + name + "\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n" +
+					"[[vectorize]]\nbinding = \"VEC\"\nindex_name = \"docs\"\n",
+				"index.js": `export default { async fetch(request, env) {
+  const owner = new URL(request.url).searchParams.get("owner");
+  if (request.method === "POST") {
+    await env.VEC.upsert([{ id: "doc-1", values: [1, 0, 0], metadata: { owner } }]);
+    return new Response("stored");
+  }
+  const found = await env.VEC.getByIds(["doc-1"]);
+  return new Response(JSON.stringify(found.map((v) => v.metadata.owner)));
+} };`,
+			}))
+		}
+		if _, err := acme.Deploy(ctx, "vec-a", vec("vec-a")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := globex.Deploy(ctx, "vec-g", vec("vec-g")); err != nil {
+			t.Fatal(err)
+		}
+		if got := send("POST", "vec-a.workers.test", "/?owner=acme"); got != "200 stored" {
+			t.Fatalf("acme's upsert = %s", got)
+		}
+		// The same vector id in the index of the same name: each tenant reads its own.
+		if got := send("POST", "vec-g.workers.test", "/?owner=globex"); got != "200 stored" {
+			t.Fatalf("globex's upsert = %s", got)
+		}
+		for host, want := range map[string]string{"vec-a.workers.test": `200 ["acme"]`, "vec-g.workers.test": `200 ["globex"]`} {
+			if got := send("GET", host, "/"); got != want {
+				t.Errorf("%s = %s, want %s", host, got, want)
+			}
+		}
+		if err := acme.Delete(ctx, "vec-a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := globex.Delete(ctx, "vec-g"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("delete and restart", func(t *testing.T) {
 		if err := acme.Delete(ctx, "hello"); err != nil {
 			t.Fatal(err)
