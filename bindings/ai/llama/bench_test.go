@@ -80,7 +80,7 @@ func BenchmarkDecode(b *testing.B) {
 				m, pool, size := benchModel(b, typ, cores)
 				const n = 64
 				b.ResetTimer()
-				var busy time.Duration
+				var busy, cpu time.Duration
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					s := m.NewSequence()
@@ -88,15 +88,17 @@ func BenchmarkDecode(b *testing.B) {
 						b.Fatal(err)
 					}
 					b.StartTimer()
-					t0 := time.Now()
+					t0, c0 := time.Now(), cpuTime()
 					for j := 0; j < n; j++ {
 						if _, err := s.Decode(3 + j); err != nil {
 							b.Fatal(err)
 						}
 					}
 					busy += time.Since(t0)
+					cpu += cpuTime() - c0
 				}
 				b.ReportMetric(float64(n*b.N)/busy.Seconds(), "tok/s")
+				reportCPU(b, n*b.N, cpu)
 				b.ReportMetric(float64(pool.MemoryBytes())/(1<<20), "MiB-wasm")
 				b.ReportMetric(float64(size)/(1<<20), "MiB-file")
 			})
@@ -112,12 +114,14 @@ func BenchmarkPrefill(b *testing.B) {
 				m, _, _ := benchModel(b, typ, cores)
 				ids := benchPrompt(128)
 				b.ResetTimer()
+				c0 := cpuTime()
 				for i := 0; i < b.N; i++ {
 					if _, err := m.NewSequence().Prefill(ids); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.ReportMetric(float64(len(ids)*b.N)/b.Elapsed().Seconds(), "tok/s")
+				reportCPU(b, len(ids)*b.N, cpuTime()-c0)
 			})
 		}
 	}
@@ -131,6 +135,7 @@ func BenchmarkConcurrent(b *testing.B) {
 			m, _, _ := benchModel(b, typ, 2)
 			const gens, n = 4, 64
 			b.ResetTimer()
+			c0 := cpuTime()
 			for i := 0; i < b.N; i++ {
 				var wg sync.WaitGroup
 				for g := 0; g < gens; g++ {
@@ -146,6 +151,14 @@ func BenchmarkConcurrent(b *testing.B) {
 				wg.Wait()
 			}
 			b.ReportMetric(float64(gens*n*b.N)/b.Elapsed().Seconds(), "tok/s")
+			reportCPU(b, gens*n*b.N, cpuTime()-c0)
 		})
+	}
+}
+
+// reportCPU reports tokens per CPU-second of the whole process, when known.
+func reportCPU(b *testing.B, tokens int, cpu time.Duration) {
+	if cpu > 0 {
+		b.ReportMetric(float64(tokens)/cpu.Seconds(), "tok/cpu-s")
 	}
 }
