@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 )
 
 // BenchmarkServe is one WAGI request end to end (fresh instance, start, CGI output) for a
@@ -126,5 +128,52 @@ func BenchmarkCloseOnContextDone(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkStoreInstantiate is what one instance costs the JavaScript API in a fresh store (a
+// request's isolate): "func" is a module with a function import; "entities" also imports a
+// memory, a table and a global, made standalone in the same store, so it pays for their
+// provider modules and for the linker module that hands them over.
+func BenchmarkStoreInstantiate(b *testing.B) {
+	e := NewEngine(Limits{})
+	defer e.Close()
+	i32 := []api.ValueType{api.ValueTypeI32}
+	var fn, ents builder
+	for _, m := range []*builder{&fn, &ents} {
+		m.export("f", kindFunc, m.importFunc("env", "f", i32, i32))
+	}
+	ents.importOf("env", "memory", kindMemory, encLimits(1, 0, false))
+	ents.importOf("env", "table", kindTable, append([]byte{ValueTypeFuncref}, encLimits(1, 0, false)...))
+	ents.importOf("env", "g", kindGlobal, []byte{api.ValueTypeI32, 1})
+	host := []HostFunc{func(_ context.Context, stack []uint64) {}}
+	for _, c := range []struct {
+		name string
+		mod  *builder
+	}{{"func", &fn}, {"entities", &ents}} {
+		b.Run(c.name, func(b *testing.B) {
+			m, err := e.Compile(c.mod.bytes())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				s := e.NewStore(context.Background(), NewBudget(0))
+				var xs []Extern
+				if c.mod == &ents {
+					mem, err1 := s.NewMemory(1, 0, false)
+					tab, err2 := s.NewTable(ValueTypeFuncref, 1, 0, false)
+					g, err3 := s.NewGlobal(api.ValueTypeI32, true, 7)
+					if err := errors.Join(err1, err2, err3); err != nil {
+						b.Fatal(err)
+					}
+					xs = []Extern{{mem, providedName}, {tab, providedName}, {g, providedName}}
+				}
+				if _, err := s.Instantiate(m, host, xs); err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+			}
+		})
 	}
 }
