@@ -4,7 +4,7 @@ BIN     := bin/molt
 EXAMPLE ?= examples/hello
 NPM_EXAMPLES := $(dir $(wildcard examples/*/package-lock.json))
 
-.PHONY: build run test lint bench npm clean kernels
+.PHONY: build run test lint bench npm clean kernels fuzz-short adversarial
 
 build:
 	$(GO) build -o $(BIN) .
@@ -26,6 +26,21 @@ lint:
 
 test: npm lint
 	$(GO) test -race ./...
+	$(MAKE) fuzz-short
+
+# Fuzz the parsers of untrusted input for a few seconds each: the wrangler configuration and
+# the HTTP front (FUZZTIME=1m for longer).
+FUZZTIME ?= 8s
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./runtime/config/
+	$(GO) test -run '^$$' -fuzz '^FuzzHostServe$$' -fuzztime $(FUZZTIME) ./runtime/
+
+# The adversarial load test at length: hello and hono under load for 30 s alone and 30 s beside
+# workers that spin, leak, recurse and throw; the table goes to bench/out/adversarial.md.
+adversarial: npm
+	mkdir -p bench/out
+	MOLT_ADVERSARIAL=$${MOLT_ADVERSARIAL:-30s} MOLT_ADVERSARIAL_REPORT=$(CURDIR)/bench/out/adversarial.md \
+		$(GO) test -count=1 -timeout 30m -run '^TestAdversarialLoad$$' -v ./runtime/
 
 # Go benchmarks of isolate creation and dispatch (isolates/js) and of the Host over loopback HTTP
 # (runtime), then bench/load.sh: molt against workerd under wrk. About two minutes in all.
