@@ -13,11 +13,11 @@ import (
 )
 
 // apiModules compiles the modules in testdata as the worker's CompiledWasm modules
-// ("api.wasm", "exporter.wasm", "importer.wasm").
+// ("api.wasm", "exporter.wasm", "importer.wasm", "jsfunc.wasm").
 func apiModules(t testing.TB, e *wasm.Engine) map[string]*wasm.Module {
 	t.Helper()
 	mods := map[string]*wasm.Module{}
-	for _, name := range []string{"api.wasm", "exporter.wasm", "importer.wasm"} {
+	for _, name := range []string{"api.wasm", "exporter.wasm", "importer.wasm", "jsfunc.wasm"} {
 		bin, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			t.Fatal(err)
@@ -288,6 +288,10 @@ func TestWebAssemblyFuncrefTables(t *testing.T) {
 		{name: "an imported JavaScript function in a table is called from Wasm", body: linked + `
 			const b = with_({ memory, table: a.table, g, note: () => -1 });
 			return [a.callAt(4, 3), b.callAt(4, 4), noted];`, want: `[103,104,[3,4]]`},
+		{name: "a JavaScript function wrapped as emscripten's addFunction does", body: linked + `
+			const w = new WebAssembly.Instance(require("molt:wasm/jsfunc.wasm").default, { e: { f: (x) => x * 10 } }).exports.f;
+			a.table.set(0, w);
+			return [a.callAt(0, 4), a.table.get(0) === w, w(2)];`, want: `[40,true,20]`},
 		{name: "but cannot be read back", body: linked + `a.table.get(4);`, errName: "TypeError",
 			errMsg: "molt: the funcref refers to an imported host function, which molt cannot hand back to the embedder (Wasm can still call it)"},
 		{name: "set takes exported functions", body: linked + `a.table.set(0, a.dbl);
