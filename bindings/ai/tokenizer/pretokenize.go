@@ -227,7 +227,11 @@ func splitLlama3(digits int) splitter {
 			}
 			// \p{N}{1,digits}
 			if isNumber(c) {
-				i = emit(i, min(runEnd(t, i, isNumber)-i, digits))
+				n := 1
+				for n < digits && isNumber(at(t, i+n)) {
+					n++
+				}
+				i = emit(i, n)
 				continue
 			}
 			// ' ?[^\s\p{L}\p{N}]+[\r\n]*'
