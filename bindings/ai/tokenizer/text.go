@@ -33,7 +33,9 @@ const (
 // Text is the tokenizer of a text-generation model: SentencePiece-style
 // ("llama": Llama 2, Mistral, TinyLlama) or byte-level BPE ("gpt2":
 // Llama 3, Qwen, SmolLM), built from GGUF metadata and behaving as
-// llama.cpp's llama_tokenize and llama_token_to_piece do.
+// llama.cpp's llama_tokenize and llama_token_to_piece do. It is read-only
+// once built, so one Text serves any number of goroutines; each stream of
+// generated tokens takes its own Decoder.
 type Text struct {
 	kind   kind
 	tokens []string
