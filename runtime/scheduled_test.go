@@ -64,3 +64,39 @@ func TestTestScheduledRoutes(t *testing.T) {
 		}
 	}
 }
+
+// A default export that is a WorkerEntrypoint class gets scheduled(controller) on a fresh
+// instance, with this.env; a worker without a scheduled handler fails with workerd's message.
+func TestScheduledEntrypointClass(t *testing.T) {
+	dir := testutil.WriteFiles(t, map[string]string{
+		"wrangler.toml": "name = \"cls\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n[vars]\nWHO = \"class\"\n",
+		"index.js": `import { WorkerEntrypoint } from "cloudflare:workers";
+export default class extends WorkerEntrypoint {
+  fetch() { return new Response("fetch"); }
+  scheduled(controller) { console.log("scheduled by", this.env.WHO, controller.cron, typeof this.ctx.waitUntil); }
+};`,
+	})
+	logs := &testutil.SyncBuffer{}
+	console := js.ConsoleFunc(func(_ js.Level, text string) { io.WriteString(logs, text+"\n") })
+	w, err := Load(Project{Path: dir}, Options{Console: console})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Scheduled(t.Context(), "* * * * *", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := logs.String(); got != "scheduled by class * * * * * function\n" {
+		t.Errorf("console = %q", got)
+	}
+
+	plain := testutil.WriteFiles(t, map[string]string{"index.js": `export default { fetch() { return new Response("x"); } };`})
+	w2, err := Load(Project{Path: plain + "/index.js"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if err := w2.Scheduled(t.Context(), "* * * * *", time.Now()); err == nil || !regexp.MustCompile(`^Error: Handler does not export a scheduled\(\) function\.`).MatchString(err.Error()) {
+		t.Errorf("without a handler: %v", err)
+	}
+}

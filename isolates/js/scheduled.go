@@ -1,47 +1,33 @@
 package js
 
 import (
-	"errors"
 	"time"
 
 	"github.com/dop251/goja"
 )
 
-// errNoScheduled is workerd's complaint about a worker a cron trigger cannot reach.
-var errNoScheduled = errors.New("Handler does not export a scheduled() function.")
-
-// Scheduled runs the worker's scheduled(controller, env, ctx) handler for a cron trigger that
-// fired at at, and waits for the promise it returns; ctx.waitUntil work is left for Finish, as
-// after Serve. Only module workers are reached: a service worker's "scheduled" listener is not
-// supported yet.
+// Scheduled runs the worker's scheduled handler for a cron trigger that fired at at: the
+// default export's scheduled(controller, env, ctx), or scheduled(controller) of a fresh
+// instance when the default export is a WorkerEntrypoint class. It waits for the promise the
+// handler returns; ctx.waitUntil work is left for Finish, as after Serve. A service worker's
+// "scheduled" listener is not supported yet.
 func (iso *Isolate) Scheduled(cron string, at time.Time, stop <-chan struct{}) error {
 	compileDispatchLibs()
 	iso.state = iso.vm.NewObject()
 	var ret goja.Value
 	err := iso.enter(func() error {
-		iso.state.Set("waitUntil", iso.vm.NewArray())
+		vm := iso.vm
+		iso.state.Set("waitUntil", vm.NewArray())
 		iso.state.Set("passThrough", false)
-		if iso.exports == nil || goja.IsUndefined(iso.exports) || goja.IsNull(iso.exports) {
-			return errNoScheduled
-		}
-		def := iso.exports.ToObject(iso.vm).Get("default")
-		if def == nil || goja.IsUndefined(def) || goja.IsNull(def) {
-			return errNoScheduled
-		}
-		fn, ok := goja.AssertFunction(def.ToObject(iso.vm).Get("scheduled"))
-		if !ok {
-			return errNoScheduled
-		}
-		controller := iso.vm.NewObject()
+		controller := vm.NewObject()
 		controller.Set("cron", cron)
 		controller.Set("scheduledTime", at.UnixMilli())
 		controller.Set("type", "scheduled")
 		controller.Set("noRetry", func() {})
-		ctx, err := iso.vm.New(iso.load("worker").Get("ExecutionContext"), iso.state)
-		if err != nil {
-			return err
-		}
-		ret, err = fn(def, controller, iso.envValue(), ctx)
+		iso.load("worker")
+		dispatch, _ := goja.AssertFunction(iso.internal.Get("worker").ToObject(vm).Get("dispatchScheduled"))
+		var err error
+		ret, err = dispatch(goja.Undefined(), iso.exportsValue(), controller, iso.envValue(), iso.state)
 		return err
 	})
 	if err == nil {

@@ -19,8 +19,8 @@ type cronSpec struct {
 	dow               uint64 // bit 0 is Sunday, as time.Weekday counts
 	domStar, dowStar  bool
 	lastDOM           bool
-	nearestWeekday    uint64 // day-of-month bits of "nW"
-	lastWeekday       bool   // "LW"
+	nearestWeekday    uint64   // day-of-month bits of "nW"
+	lastWeekday       bool     // "LW"
 	lastDOW           uint64   // weekday bits of "nL"
 	nthDOW            [7]uint8 // per weekday, bit k-1 set for "n#k"
 }

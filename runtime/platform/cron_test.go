@@ -46,9 +46,9 @@ func TestCron(t *testing.T) {
 		{"0 9 3W * *", "2026-12-03 09:00 Thu", true},
 		{"0 9 1W * *", "2026-08-03 09:00 Mon", true}, // Saturday the 1st: Monday the 3rd, not July 31st
 		{"0 9 1W * *", "2026-07-31 09:00 Fri", false},
-		{"0 9 31W * *", "2026-05-29 09:00 Fri", true}, // Sunday the 31st: Friday the 29th
+		{"0 9 31W * *", "2026-05-29 09:00 Fri", true},  // Sunday the 31st: Friday the 29th
 		{"0 9 31W * *", "2026-06-30 09:00 Tue", false}, // June has no 31st
-		{"0 9 LW * *", "2026-10-30 09:00 Fri", true}, // October 31st is a Saturday
+		{"0 9 LW * *", "2026-10-30 09:00 Fri", true},   // October 31st is a Saturday
 		{"0 9 LW * *", "2026-12-31 09:00 Thu", true},
 		{"0 9 LW * *", "2026-10-31 09:00 Sat", false},
 		{"0 9 1,15W * *", "2026-12-01 09:00 Tue", true},

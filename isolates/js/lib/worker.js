@@ -39,6 +39,16 @@ function dispatchFetch(exports, name, request, env, state) {
   return instance ? instance.fetch(request) : handlers.fetch(request, env, ctx);
 }
 
+// dispatchScheduled runs the default export's scheduled handler for a cron trigger.
+function dispatchScheduled(exports, controller, env, state) {
+  const noHandler = "Handler does not export a scheduled() function.";
+  if (exports == null || exports.default == null) throw new Error(noHandler);
+  const ctx = new ExecutionContext(state);
+  const { instance, handlers } = entrypoint(exports, "", env, ctx);
+  if (typeof (instance ?? handlers).scheduled !== "function") throw new Error(noHandler);
+  return instance ? instance.scheduled(controller) : handlers.scheduled(controller, env, ctx);
+}
+
 // dispatchRPC runs a JS RPC call (text: the serialised arguments, "" for a property read) on
 // the entrypoint and resolves to [threw, serialised result or exception].
 function dispatchRPC(exports, name, method, text, env, state) {
@@ -54,5 +64,5 @@ function dispatchRPC(exports, name, method, text, env, state) {
   return rpc.reply(p);
 }
 
-internal.worker = { dispatchFetch, dispatchRPC };
+internal.worker = { dispatchFetch, dispatchScheduled, dispatchRPC };
 return { ExecutionContext };
