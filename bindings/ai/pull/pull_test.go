@@ -349,3 +349,19 @@ func TestContentRange(t *testing.T) {
 		}
 	}
 }
+
+func TestPullOverHTTPS(t *testing.T) {
+	body := modelBytes(t)
+	s := &server{body: body}
+	s.Server = httptest.NewTLSServer(http.HandlerFunc(s.serve))
+	defer s.Close()
+	s.cuts, s.cutAt = 1, 10<<10
+	dir := t.TempDir()
+	res, err := Pull(context.Background(), "@cf/test/model", Options{Dir: dir, URL: s.url(), SHA256: sum(body), Client: s.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Verified || !strings.HasPrefix(s.url(), "https://") || len(s.seen()) != 2 {
+		t.Fatalf("result %+v, requests %q", res, s.seen())
+	}
+}
