@@ -38,6 +38,9 @@ type Limits struct {
 	Wall time.Duration
 	// WaitUntil caps how long ctx.waitUntil work may run after the response.
 	WaitUntil time.Duration
+	// Subrequests caps the subrequests of one request (limits.subrequests); 0 means
+	// js.SubrequestLimit, Cloudflare's Paid plan figure.
+	Subrequests int
 	// Memory caps an isolate's memory (limits.memory_mb), in bytes: the linear memory of a
 	// Wasm isolate, the heap a JavaScript isolate keeps (isolates/js/MEMORY.md).
 	Memory uint64
@@ -89,6 +92,11 @@ type Options struct {
 	CPULimit time.Duration
 	// MemoryLimit, when not zero, overrides the configuration's limits.memory_mb, in bytes.
 	MemoryLimit uint64
+	// SubrequestLimit, when not zero, overrides the configuration's limits.subrequests.
+	SubrequestLimit int
+	// PublicSubrequestsOnly refuses workers' subrequests to loopback, private and link-local
+	// addresses (molt serve, where they could reach the admin API or internal services).
+	PublicSubrequestsOnly bool
 	// DurableIdleTimeout is how long an idle Durable Object stays in memory; 0 means
 	// js.DefaultIdleTimeout.
 	DurableIdleTimeout time.Duration
@@ -194,16 +202,18 @@ func startWorker(cfg *config.Config, res built, env map[string]any, opts Options
 		size = 4
 	}
 	jsCfg := &js.Config{
-		Script:             script,
-		Env:                env,
-		CompatibilityDate:  date,
-		CompatibilityFlags: cfg.CompatibilityFlags,
-		CPULimit:           limits.CPU,
-		MemoryLimit:        int64(limits.Memory),
-		Console:            opts.Console,
-		ServiceWorker:      res.serviceWorker,
-		Wasm:               engine,
-		WasmModules:        modules,
+		Script:                script,
+		Env:                   env,
+		CompatibilityDate:     date,
+		CompatibilityFlags:    cfg.CompatibilityFlags,
+		CPULimit:              limits.CPU,
+		MemoryLimit:           int64(limits.Memory),
+		Subrequests:           limits.Subrequests,
+		PublicSubrequestsOnly: opts.PublicSubrequestsOnly,
+		Console:               opts.Console,
+		ServiceWorker:         res.serviceWorker,
+		Wasm:                  engine,
+		WasmModules:           modules,
 	}
 	pool, err := js.NewPool(jsCfg, size)
 	if err != nil {
@@ -231,6 +241,10 @@ func workerLimits(cfg *config.Config, opts Options) Limits {
 	}
 	if cfg.Limits.MemoryMB > 0 {
 		limits.Memory = uint64(cfg.Limits.MemoryMB) << 20
+	}
+	limits.Subrequests = cfg.Limits.Subrequests
+	if opts.SubrequestLimit > 0 {
+		limits.Subrequests = opts.SubrequestLimit
 	}
 	if opts.CPULimit > 0 {
 		limits.CPU = opts.CPULimit

@@ -6,11 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/dop251/goja"
 )
@@ -18,6 +22,11 @@ import (
 // SubrequestLimit is the number of subrequests (fetch calls and each redirect they follow) one
 // request may make, Cloudflare's limit on the Workers Paid plan.
 const SubrequestLimit = 1000
+
+// MaxOpenConnections is how many subrequests of one request may have a connection open at a
+// time, Cloudflare's limit; further fetches wait for one to finish (its response body read to
+// the end or cancelled), as on Workers.
+const MaxOpenConnections = 6
 
 // maxRedirects is the Fetch standard's redirect limit, which workerd follows.
 const maxRedirects = 20
@@ -42,6 +51,42 @@ var fetchTransport = func() *http.Transport {
 	t.MaxIdleConnsPerHost = 32
 	return t
 }()
+
+// publicFetchTransport is fetchTransport for platforms whose workers may reach only public
+// addresses. The address is checked as the connection is made, after name resolution, so
+// that a name resolving to a private address (or rebinding to one) is refused as well.
+var publicFetchTransport = func() *http.Transport {
+	t := fetchTransport.Clone()
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseNonPublic}
+	t.DialContext = d.DialContext
+	t.Proxy = nil
+	return t
+}()
+
+// errNonPublicAddress is the reason a subrequest to a host-internal address is refused.
+var errNonPublicAddress = errors.New("subrequests to loopback, private and link-local addresses are not allowed on this platform")
+
+// refuseNonPublic is a net.Dialer Control function admitting only public unicast addresses.
+func refuseNonPublic(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("%s: %w", address, errNonPublicAddress)
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() || ip.IsLinkLocalUnicast() ||
+		ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() ||
+		cgnat.Contains(ip) {
+		return fmt.Errorf("%s: %w", address, errNonPublicAddress)
+	}
+	return nil
+}
+
+// cgnat is the shared address space of RFC 6598, private in all but name.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 // fetchErrorKind tells JavaScript which constructor to build a rejection with.
 type fetchErrorKind int
@@ -75,6 +120,13 @@ type subrequests struct {
 	count  int
 	next   int
 	m      map[int]*subrequest
+	// limit is the most subrequests allowed (Config.Subrequests); open holds a token per
+	// subrequest with a connection open.
+	limit int
+	open  chan struct{}
+	// public refuses connections to loopback, private and link-local addresses
+	// (Config.PublicSubrequestsOnly).
+	public bool
 }
 
 // subrequest is one fetch call, followed across its redirects.
@@ -95,13 +147,14 @@ func (s *subrequests) start(piped bool) (id int, sr *subrequest, body io.ReadClo
 	if s.closed {
 		return 0, nil, nil, nil, &fetchError{kind: kindError, msg: msgNetworkLost, err: errIsolateClosed}
 	}
-	if s.count >= SubrequestLimit {
+	if s.count >= s.max() {
 		return 0, nil, nil, nil, &fetchError{kind: kindError, msg: msgTooManySubrequests}
 	}
 	s.count++
 	if s.ctx == nil {
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.m = make(map[int]*subrequest)
+		s.open = make(chan struct{}, MaxOpenConnections)
 	}
 	s.next++
 	ctx, cancel := context.WithCancel(s.ctx)
@@ -119,11 +172,51 @@ func (s *subrequests) start(piped bool) (id int, sr *subrequest, body io.ReadClo
 func (s *subrequests) countHop() *fetchError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.count >= SubrequestLimit {
+	if s.count >= s.max() {
 		return &fetchError{kind: kindError, msg: msgTooManySubrequests}
 	}
 	s.count++
 	return nil
+}
+
+// max is the subrequest limit in force.
+func (s *subrequests) max() int {
+	if s.limit > 0 {
+		return s.limit
+	}
+	return SubrequestLimit
+}
+
+// connect waits, as long as ctx allows, for one of the request's MaxOpenConnections
+// connection slots, and returns the function that gives it back.
+func (s *subrequests) connect(ctx context.Context) (release func(), err error) {
+	select {
+	case s.open <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-s.open }) }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// slotBody is a response body that gives its connection slot back once it has been read to
+// its end or closed.
+type slotBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *slotBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.release()
+	}
+	return n, err
+}
+
+func (b *slotBody) Close() error {
+	b.release()
+	return b.ReadCloser.Close()
 }
 
 func (s *subrequests) get(id int) *subrequest {
@@ -248,7 +341,7 @@ func (iso *Isolate) fetchStart(desc *goja.Object, onResponse, onError goja.Calla
 	}
 	done := iso.loop.reserve()
 	go func() {
-		res, urls, err := iso.fetches.roundTrips(ctx, o)
+		res, urls, err := iso.fetches.send(ctx, o)
 		var bodyID int
 		if res != nil {
 			if o.method == http.MethodHead || nullBodyStatus(res.StatusCode) {
@@ -289,6 +382,26 @@ func (iso *Isolate) fetchStart(desc *goja.Object, onResponse, onError goja.Calla
 	return id
 }
 
+// send runs roundTrips for a subrequest to the network once one of the request's connection
+// slots is free, and holds the slot until the response body is done; a service binding's
+// requests reach another worker in-process and take no slot.
+func (s *subrequests) send(ctx context.Context, o *outgoing) (*http.Response, []string, error) {
+	if o.transport != nil {
+		return s.roundTrips(ctx, o)
+	}
+	release, err := s.connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, urls, err := s.roundTrips(ctx, o)
+	if res == nil {
+		release()
+		return res, urls, err
+	}
+	res.Body = &slotBody{ReadCloser: res.Body, release: release}
+	return res, urls, err
+}
+
 // adopt makes res's body a host body, unless the isolate closed meanwhile; closing the host
 // body also releases the subrequest's context. It returns 0 when the body was refused.
 func (s *subrequests) adopt(iso *Isolate, res *http.Response, cancel context.CancelFunc) int {
@@ -324,11 +437,17 @@ func (s *subrequests) roundTrips(ctx context.Context, o *outgoing) (*http.Respon
 			return nil, nil, &fetchError{kind: kindTypeError, msg: "Fetch API cannot load: " + o.url.String(), err: err}
 		}
 		var rt http.RoundTripper = fetchTransport
+		if s.public {
+			rt = publicFetchTransport
+		}
 		if o.transport != nil {
 			rt = o.transport
 		}
 		res, err := rt.RoundTrip(req)
 		if err != nil {
+			if errors.Is(err, errNonPublicAddress) {
+				return nil, nil, &fetchError{kind: kindTypeError, msg: "Fetch API cannot load: " + o.url.String() + ": " + errNonPublicAddress.Error(), err: err}
+			}
 			return nil, nil, fmt.Errorf("fetch %s %s: %w", o.method, urls[len(urls)-1], err)
 		}
 		loc := res.Header.Get("Location")

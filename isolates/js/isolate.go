@@ -31,6 +31,12 @@ type Config struct {
 	// MemoryLimit caps the heap an isolate keeps, in bytes (limits.memory_mb); zero means no
 	// cap. MEMORY.md explains how it is measured.
 	MemoryLimit int64
+	// Subrequests is how many subrequests one request may make; zero means SubrequestLimit.
+	Subrequests int
+	// PublicSubrequestsOnly refuses subrequests to loopback, private and link-local addresses
+	// (molt serve, unless its platform allows them), so that a worker cannot reach the host's
+	// admin API or internal services.
+	PublicSubrequestsOnly bool
 	// Console receives console.* output; nil discards it.
 	Console Console
 	// ServiceWorker selects the service-worker syntax: env entries become globals and handlers
@@ -114,6 +120,7 @@ func NewIsolate(cfg *Config) (*Isolate, error) {
 	if cfg.MemoryLimit > 0 {
 		iso.mem = heapwatch.Default.Register(cfg.MemoryLimit, iso.stopForMemory)
 	}
+	iso.fetches.limit, iso.fetches.public = cfg.Subrequests, cfg.PublicSubrequestsOnly
 	iso.vm.SetTimeSource(func() time.Time { return iso.clock })
 	iso.vm.SetMaxCallStackSize(10000)
 	iso.vm.SetPromiseRejectionTracker(iso.trackRejection)

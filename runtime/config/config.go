@@ -63,9 +63,13 @@ type Config struct {
 type Limits struct {
 	// CPUMs is limits.cpu_ms, the CPU time allowed per invocation in milliseconds; 0 if unset.
 	CPUMs int
-	// MemoryMB is limits.memory_mb, a molt extension: the linear memory a Wasm isolate may
-	// use, in MiB; 0 if unset (128, Cloudflare's limit).
+	// MemoryMB is limits.memory_mb, a molt extension: the memory an isolate may keep (a JS
+	// isolate's heap, a Wasm isolate's linear memory), in MiB; 0 if unset (128, Cloudflare's
+	// limit).
 	MemoryMB int
+	// Subrequests is limits.subrequests, the subrequests one request may make (Cloudflare's
+	// Free plan allows 50, Paid 1000); 0 if unset.
+	Subrequests int
 }
 
 // Rule is one of wrangler's module rules: files matching Globs are imported as Type.

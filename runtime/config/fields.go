@@ -138,7 +138,8 @@ func (r *fieldReader) limits() Limits {
 		r.fail(at, "%q must be an object, got %s", at.String(), describe(v))
 		return Limits{}
 	}
-	return Limits{CPUMs: r.wholeNumber(limits, at, "cpu_ms"), MemoryMB: r.wholeNumber(limits, at, "memory_mb")}
+	return Limits{CPUMs: r.wholeNumber(limits, at, "cpu_ms"), MemoryMB: r.wholeNumber(limits, at, "memory_mb"),
+		Subrequests: r.wholeNumber(limits, at, "subrequests")}
 }
 
 // wholeNumber reads limits.name, a non-negative whole number; 0 if unset or invalid (then
@@ -156,8 +157,11 @@ func (r *fieldReader) wholeNumber(limits map[string]any, parent keyPath, name st
 	}
 	if n < 0 || n != math.Trunc(n) || n > math.MaxInt32 {
 		unit := "milliseconds"
-		if name == "memory_mb" {
+		switch name {
+		case "memory_mb":
 			unit = "megabytes"
+		case "subrequests":
+			unit = "subrequests"
 		}
 		r.fail(at, "%q must be a whole number of %s, got %s", at.String(), unit, describe(v))
 		return 0

@@ -55,6 +55,10 @@ type Config struct {
 	Plans map[string]Plan `toml:"plans"`
 	// Tenants are the platform's tenants, by name.
 	Tenants map[string]Tenant `toml:"tenants"`
+	// AllowPrivateSubrequests lets workers fetch loopback, private and link-local addresses,
+	// which are refused by default so that a worker cannot reach the admin API or the
+	// operator's internal services.
+	AllowPrivateSubrequests bool `toml:"allow_private_subrequests"`
 }
 
 // Listen has the platform's listen addresses.

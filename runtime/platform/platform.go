@@ -179,6 +179,8 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		CPULimit:    p.cfg.cpuLimit(tenant, cfg.Limits.CPUMs),
 		MemoryLimit: p.cfg.memoryLimit(tenant, cfg.Limits.MemoryMB),
 		Services:    p.resolveService(tenant, worker),
+		// A worker must not reach the admin API or the operator's network.
+		PublicSubrequestsOnly: !p.cfg.AllowPrivateSubrequests,
 		DurableObjects: func(script, class string) (*durable.Namespace, error) {
 			l := p.front.Load().live[script]
 			if l == nil || l.version.Tenant != tenant {
