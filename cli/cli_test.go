@@ -3,9 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -80,22 +78,7 @@ func TestDevServesAFile(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"dev", entry, "--port", strconv.Itoa(port), "--var", "GREETING:hello"}, out, out)
 	}()
-	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/hi"
-	var body string
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		res, err := http.Get(url)
-		if err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			body = string(b)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("molt dev did not serve: %v\n%s", err, out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	body := getWhenUp(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/hi", out)
 	if body != "hello from GET" {
 		t.Errorf("body %q", body)
 	}

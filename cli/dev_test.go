@@ -29,21 +29,7 @@ func TestDevSeveralProjects(t *testing.T) {
 		done <- run(ctx, []string{"dev", "../examples/platform/gateway", "../examples/platform/auth", "--port", strconv.Itoa(port),
 			"--persist-to", t.TempDir()}, out, out)
 	}()
-	var body string
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		res, err := http.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
-		if err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			body = string(b)
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("molt dev did not serve: %v\n%s", err, out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	body := getWhenUp(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/", out)
 	if body != string(want) {
 		t.Errorf("gateway:\n%s\nwant\n%s", body, want)
 	}
@@ -63,5 +49,24 @@ func TestDevSeveralProjects(t *testing.T) {
 		if code := run(context.Background(), tc.args, io.Discard, &errOut); code == 0 || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%q: exit %d, stderr %q, want %q", tc.args, code, errOut.String(), tc.want)
 		}
+	}
+}
+
+// getWhenUp waits for a molt dev starting in the background to answer url, and returns the
+// body of its first answer; out is the command's output, shown if it never answers.
+func getWhenUp(t *testing.T, url string, out *testutil.SyncBuffer) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("molt dev did not serve: %v\n%s", err, out)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

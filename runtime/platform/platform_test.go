@@ -76,7 +76,13 @@ func (u *platformUnderTest) client(t *testing.T, tenant string) *Client {
 // get asks the public front for path on host.
 func (u *platformUnderTest) get(t *testing.T, host, path string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", u.front.URL+path, nil)
+	return u.request(t, "GET", host, path)
+}
+
+// request sends a bodiless request with method for path on host to the public front.
+func (u *platformUnderTest) request(t *testing.T, method, host, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u.front.URL+path, nil)
 	req.Host = host
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -754,15 +760,8 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 
 	t.Run("tenants with the same Durable Object ids and Vectorize index names stay apart", func(t *testing.T) {
 		send := func(method, host, path string) string {
-			req, _ := http.NewRequest(method, u.front.URL+path, nil)
-			req.Host = host
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			body, _ := io.ReadAll(res.Body)
-			return fmt.Sprint(res.StatusCode, " ", string(body))
+			code, body := u.request(t, method, host, path)
+			return fmt.Sprint(code, " ", body)
 		}
 		// One worker name, freed by acme and taken by globex: the same namespace and the same
 		// idFromName ids, in two tenants.
