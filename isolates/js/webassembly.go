@@ -700,7 +700,7 @@ func (a *wasmAdapter) tableOp(v goja.Value, op string, x, y goja.Value) goja.Val
 			return 0
 		}
 		if a.funcs[asObject(y)] == nil {
-			a.throw("TypeError", "%s: Argument 1 is invalid for table: function-typed object expected", apiName)
+			a.throw("TypeError", "%s: Argument 1 is invalid for table: function-typed object must be null (if nullable) or a Wasm function object", apiName)
 		}
 		return a.funcRef(y)
 	}

@@ -13,11 +13,11 @@ import (
 )
 
 // apiModules compiles the modules in testdata as the worker's CompiledWasm modules
-// ("api.wasm", "exporter.wasm", "importer.wasm", "jsfunc.wasm").
+// ("api.wasm", "exporter.wasm", "importer.wasm", "jsfunc.wasm", "limits.wasm").
 func apiModules(t testing.TB, e *wasm.Engine) map[string]*wasm.Module {
 	t.Helper()
 	mods := map[string]*wasm.Module{}
-	for _, name := range []string{"api.wasm", "exporter.wasm", "importer.wasm", "jsfunc.wasm"} {
+	for _, name := range []string{"api.wasm", "exporter.wasm", "importer.wasm", "jsfunc.wasm", "limits.wasm"} {
 		bin, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			t.Fatal(err)
@@ -220,6 +220,13 @@ const table = new WebAssembly.Table({ element: "anyfunc", initial: 2 });
 const g = new WebAssembly.Global({ value: "i32", mutable: true }, 5);
 `
 
+// limited is JavaScript that defines link(memory, table, x), which instantiates
+// testdata/limits.wasm with a memory and a table of those descriptors and x.
+const limited = `
+const link = (m, t, x) => new WebAssembly.Instance(require("molt:wasm/limits.wasm").default,
+	{ env: { memory: new WebAssembly.Memory(m), t: new WebAssembly.Table(t), x } }).exports;
+`
+
 func TestWebAssemblyImportedEntities(t *testing.T) {
 	mod := withWasm(t, wasm.Limits{})
 	cases := []jsCase{
@@ -271,6 +278,17 @@ func TestWebAssemblyImportedEntities(t *testing.T) {
 			errMsg: `WebAssembly.Instance(): Import #2 "env" "g": imported global does not match the expected mutability`},
 		{name: "a Global of the wrong type", body: linked + `with_({ memory, table, g: new WebAssembly.Global({ value: "i64", mutable: true }) });`, errName: "LinkError",
 			errMsg: `WebAssembly.Instance(): Import #2 "env" "g": imported global does not match the expected type`},
+		{name: "imports within the declared maxima", body: limited + `return link({ initial: 1, maximum: 2 }, { element: "anyfunc", initial: 1, maximum: 20 }, null).x();`, want: `null`},
+		{name: "a memory without a maximum", body: limited + `link({ initial: 1 }, { element: "anyfunc", initial: 1, maximum: 20 }, null);`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #0 "env" "memory": memory import has no maximum limit, expected at most 4294967295`},
+		{name: "a memory with a larger maximum", body: limited + `link({ initial: 1, maximum: 5 }, { element: "anyfunc", initial: 1, maximum: 20 }, null);`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #0 "env" "memory": memory import has a larger maximum size 5 than the module's declared maximum 2`},
+		{name: "a table without a maximum", body: limited + `link({ initial: 1, maximum: 2 }, { element: "anyfunc", initial: 1 }, null);`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): table import 1 has no maximum length, expected 20`},
+		{name: "a table with a larger maximum (in hexadecimal, as V8 prints it)", body: limited + `link({ initial: 1, maximum: 2 }, { element: "anyfunc", initial: 1, maximum: 30 }, null);`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): table import 1 has a larger maximum size 1e than the module's declared maximum 20`},
+		{name: "an object for an immutable externref global", body: limited + `link({ initial: 1, maximum: 2 }, { element: "anyfunc", initial: 1, maximum: 20 }, {});`, errName: "LinkError",
+			errMsg: `WebAssembly.Instance(): Import #2 "env" "x": molt cannot make an immutable reference global that is not null`},
 		{name: "a BigInt for an i32 global", body: linked + `with_({ memory, table, g, base: 1n });`, errName: "LinkError",
 			errMsg: `WebAssembly.Instance(): Import #3 "env" "base": global import must be a number, valid Wasm reference, or WebAssembly.Global object`},
 	}
@@ -310,7 +328,7 @@ func TestWebAssemblyFuncrefTables(t *testing.T) {
 			const r = [fg.value === a.inc]; fg.value = a.table.get(1); r.push(fg.value(3)); fg.value = null; r.push(fg.value);
 			return r;`, want: `[true,6,null]`},
 		{name: "a JavaScript function is not a funcref", body: linked + `a.table.set(0, () => 1);`, errName: "TypeError",
-			errMsg: `WebAssembly.Table.set(): Argument 1 is invalid for table: function-typed object expected`},
+			errMsg: `WebAssembly.Table.set(): Argument 1 is invalid for table: function-typed object must be null (if nullable) or a Wasm function object`},
 		{name: "get out of range", body: linked + `a.table.get(9);`, errName: "RangeError",
 			errMsg: `WebAssembly.Table.get(): invalid address 9 in funcref table of size 5`},
 		{name: "grow past the maximum", body: linked + `a.table.grow(7);`, errName: "RangeError",

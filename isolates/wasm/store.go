@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 
@@ -181,7 +182,8 @@ func (m *Module) checkExterns(externs []Extern) error {
 			if imp.HasMax {
 				max, ok := mem.Definition().Max()
 				if !ok {
-					return fail("%s: memory import has no maximum limit, expected at most %d", where, imp.Max)
+					// V8 prints the imported memory's maximum here, -1 as unsigned.
+					return fail("%s: memory import has no maximum limit, expected at most %d", where, uint32(math.MaxUint32))
 				}
 				if uint64(max) > imp.Max {
 					return fail("%s: memory import has a larger maximum size %d than the module's declared maximum %d", where, max, imp.Max)
