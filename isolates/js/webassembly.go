@@ -73,6 +73,11 @@ type wasmAdapter struct {
 	// funcref value: reading the same funcref twice gives the same function object.
 	funcs map[*goja.Object]*wasmFunc
 	byRef map[uint64]*goja.Object
+	// exported holds the first exported function object of each function an instance
+	// defines, and instances counts the instances of each module: a funcref to the function
+	// of a module instantiated once is that object, as V8 returns one object per function.
+	exported  map[api.FunctionDefinition]*goja.Object
+	instances map[*wasm.Module]int
 }
 
 // throw panics with a JavaScript error of kind (CompileError, LinkError, RuntimeError,
@@ -101,6 +106,8 @@ func (a *wasmAdapter) store() *wasm.Store {
 		a.st = e.NewStore(ctx, wasm.NewBudget(e.Limits().Memory))
 		a.funcs = map[*goja.Object]*wasmFunc{}
 		a.byRef = map[uint64]*goja.Object{}
+		a.exported = map[api.FunctionDefinition]*goja.Object{}
+		a.instances = map[*wasm.Module]int{}
 		a.iso.wasmStore.Store(a.st)
 	}
 	return a.st
@@ -208,6 +215,7 @@ func (a *wasmAdapter) instantiate(mv goja.Value, fns, externs []goja.Value) goja
 	if err != nil {
 		a.fail(err, "WebAssembly.Instance()")
 	}
+	a.instances[m]++
 	return a.iso.vm.ToValue(in)
 }
 
@@ -422,6 +430,9 @@ func (a *wasmAdapter) function(wf *wasmFunc) *goja.Object {
 	if wf.ref != 0 {
 		a.byRef[wf.ref] = obj
 	}
+	if wf.in != nil && a.exported[def] == nil && wf.in.Module().Defines(wf.name) {
+		a.exported[def] = obj
+	}
 	return obj
 }
 
@@ -457,6 +468,10 @@ func (a *wasmAdapter) funcOf(ref uint64) goja.Value {
 	}
 	if err != nil {
 		a.fail(err, "")
+	}
+	if obj := a.exported[f.Definition()]; obj != nil && a.instances[a.funcs[obj].in.Module()] == 1 {
+		a.byRef[ref] = obj
+		return obj
 	}
 	return a.function(&wasmFunc{f: f, ref: ref})
 }

@@ -302,7 +302,11 @@ func TestWebAssemblyFuncrefTables(t *testing.T) {
 	mod := withWasm(t, wasm.Limits{})
 	cases := []jsCase{
 		{name: "get returns a callable function, the same each time", body: linked + `const f = a.table.get(0);
-			return [typeof f, f(41), f === a.table.get(0), a.table.get(1)(4), a.table.length, f.length, f.name];`, want: `["function",42,true,8,5,1,"1"]`},
+			return [typeof f, f(41), f === a.table.get(0), a.table.get(1)(4), a.table.length, f.length, f.name, f === a.inc];`, want: `["function",42,true,8,5,1,"1",true]`},
+		{name: "functions of a module instantiated twice are told apart", body: linked + `
+			const a2 = new WebAssembly.Instance(require("molt:wasm/exporter.wasm").default, { env: { note } }).exports;
+			const f = a2.table.get(0);
+			return [f === a.inc, f === a2.inc, f(1), a2.table.get(0) === f];`, want: `[false,false,2,true]`},
 		{name: "an imported JavaScript function in a table is called from Wasm", body: linked + `
 			const b = with_({ memory, table: a.table, g, note: () => -1 });
 			return [a.callAt(4, 3), b.callAt(4, 4), noted];`, want: `[103,104,[3,4]]`},

@@ -108,6 +108,23 @@ type Module struct {
 	hosts     hostImports
 	tables    map[string]TableType // exported tables by name
 	types     []funcType
+
+	definesOnce sync.Once
+	defines     map[string]bool // exported functions the module defines itself
+}
+
+// Defines reports whether the module defines the function it exports as name, rather than
+// re-exporting one it imports.
+func (m *Module) Defines(name string) bool {
+	m.definesOnce.Do(func() {
+		m.defines = map[string]bool{}
+		for n, d := range m.compiled.ExportedFunctions() {
+			if _, _, imported := d.Import(); !imported {
+				m.defines[n] = true
+			}
+		}
+	})
+	return m.defines[name]
 }
 
 // Import is one import of a module.
