@@ -310,6 +310,8 @@ func prettyEvent(ev platform.TailEvent) string {
 	switch e := ev.Event.(type) {
 	case *platform.RequestEvent:
 		fmt.Fprintf(&b, "%s %s - %s @ %s\n", strings.ToUpper(e.Request.Method), e.Request.URL, outcome, at)
+	case *platform.RPCEvent:
+		fmt.Fprintf(&b, "%s.%s - %s @ %s\n", ev.Entrypoint, e.RPCMethod, outcome, at)
 	case *platform.ScheduledEvent:
 		fmt.Fprintf(&b, "%q @ %s - %s\n", e.Cron, time.UnixMilli(e.ScheduledTime).Local().Format(time.DateTime), outcome)
 	default:

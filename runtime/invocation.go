@@ -2,12 +2,14 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/moltworker/molt/bindings/service"
 	"github.com/moltworker/molt/isolates/js"
 )
 
@@ -25,6 +27,8 @@ type Invocation struct {
 	// Cron and ScheduledTime describe a scheduled event.
 	Cron          string
 	ScheduledTime time.Time
+	// Entrypoint and RPCMethod describe a JS RPC call over a service binding.
+	Entrypoint, RPCMethod string
 	// Outcome is Cloudflare's: ok, exception, exceededCpu, canceled.
 	Outcome    string
 	Logs       []LogEntry
@@ -106,4 +110,39 @@ func (w *Worker) ScheduledInvocation(ctx context.Context, cron string, at time.T
 	err := w.scheduled(ctx, cron, at, inv)
 	inv.end(err, false)
 	return inv, err
+}
+
+// Call runs a JS RPC call on the Host's current worker (Worker.Call), reporting it to
+// Invocations as a request is.
+func (h *Host) Call(ctx context.Context, entrypoint, method string, args []byte) (service.Result, error) {
+	w := h.worker.Load()
+	if w == nil {
+		return service.Result{}, errors.New("service binding: the worker is not running")
+	}
+	inv := h.observe()
+	if inv == nil {
+		return w.call(ctx, entrypoint, method, args, nil, nil)
+	}
+	inv.Entrypoint, inv.RPCMethod = entrypoint, method
+	return w.call(ctx, entrypoint, method, args, inv, h.Invocations.Observe)
+}
+
+// endCall records how an RPC call ended: an exception the method threw arrives serialised
+// (lib/serialize.js: ["e", name, message, ...]).
+func (inv *Invocation) endCall(res service.Result, err error) {
+	if err != nil || !res.Threw {
+		inv.end(err, false)
+		return
+	}
+	var tree []any
+	json.Unmarshal(res.Value, &tree)
+	e := ExceptionEntry{Name: "Error", Time: time.Now()}
+	if len(tree) > 2 && tree[0] == "e" {
+		e.Name, _ = tree[1].(string)
+		e.Message, _ = tree[2].(string)
+	}
+	inv.mu.Lock()
+	inv.Outcome = "exception"
+	inv.Exceptions = append(inv.Exceptions, e)
+	inv.mu.Unlock()
 }

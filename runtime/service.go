@@ -58,6 +58,12 @@ func serviceBindings(cfg *config.Config, resolve ServiceResolver, env map[string
 // the worker's CPU and wall-clock limits, as a service binding's JS RPC call does; its
 // ctx.waitUntil work goes on after the result is returned.
 func (w *Worker) Call(ctx context.Context, entrypoint, method string, args []byte) (service.Result, error) {
+	return w.call(ctx, entrypoint, method, args, nil, nil)
+}
+
+// call is Call; with inv set, the call's console output and outcome are recorded in it and
+// observe gets it once its waitUntil work is done.
+func (w *Worker) call(ctx context.Context, entrypoint, method string, args []byte, inv *Invocation, observe func(*Invocation)) (service.Result, error) {
 	if w.pool == nil {
 		return service.Result{}, errors.New("JS RPC reaches JavaScript workers only")
 	}
@@ -65,20 +71,30 @@ func (w *Worker) Call(ctx context.Context, entrypoint, method string, args []byt
 	if err != nil {
 		return service.Result{}, fmt.Errorf("worker failed to start: %w", err)
 	}
+	if inv != nil {
+		iso.Tap(inv)
+	}
 	ctx, cancel := context.WithTimeout(ctx, w.Limits.Wall)
 	defer cancel()
 	value, threw, err := iso.Call(entrypoint, method, string(args), ctx.Done())
 	if errors.Is(err, js.ErrStopped) && ctx.Err() == context.DeadlineExceeded {
 		err = fmt.Errorf("the RPC method %q did not finish within the wall-clock limit (%s)", method, w.Limits.Wall)
 	}
+	res := service.Result{Value: []byte(value), Threw: threw}
+	if inv != nil {
+		inv.endCall(res, err)
+	}
 	go func() {
 		iso.Finish(w.Limits.WaitUntil)
 		iso.Close()
+		if inv != nil {
+			observe(inv)
+		}
 	}()
 	if err != nil {
 		return service.Result{}, err
 	}
-	return service.Result{Value: []byte(value), Threw: threw}, nil
+	return res, nil
 }
 
 // HostTarget is the service.Target of the worker a Host serves: molt dev's bindings between
@@ -92,11 +108,7 @@ func (t HostTarget) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // Call runs an RPC method on the Host's current worker.
 func (t HostTarget) Call(ctx context.Context, entrypoint, method string, args []byte) (service.Result, error) {
-	w := t.Host.Worker()
-	if w == nil {
-		return service.Result{}, errors.New("service binding: the worker is not running")
-	}
-	return w.Call(ctx, entrypoint, method, args)
+	return t.Host.Call(ctx, entrypoint, method, args)
 }
 
 // ServeInProcess runs req through h and returns its response as soon as the headers are

@@ -480,6 +480,33 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		if _, err := acme.Deploy(ctx, "gateway", bundleOf(t, "../../examples/platform/gateway")); err != nil {
 			t.Fatal(err)
 		}
+		// RPC calls show in the target's tail, one invocation each.
+		tctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		calls := make(chan TailEvent, 64)
+		go acme.Tail(tctx, "auth", TailFilter{}, func(ev TailEvent) error { calls <- ev; return nil })
+		deadline := time.After(10 * time.Second)
+	wait:
+		for {
+			u.get(t, "gateway.workers.test", "/")
+			for {
+				select {
+				case ev := <-calls:
+					if rpc, ok := ev.Event.(*RPCEvent); ok && rpc.RPCMethod == "check" {
+						if ev.Entrypoint != "default" || ev.Outcome != "exception" || len(ev.Exceptions) != 1 || ev.Exceptions[0].Name != "RangeError" {
+							t.Errorf("tail of the call to check: %+v", ev)
+						}
+						break wait
+					}
+					continue
+				case <-time.After(50 * time.Millisecond):
+				case <-deadline:
+					t.Fatal("no RPC call in the tail")
+				}
+				break
+			}
+		}
+		cancel()
 		want, err := os.ReadFile("../../examples/platform/gateway/expected.txt")
 		if err != nil {
 			t.Fatal(err)

@@ -65,5 +65,5 @@ func (t *serviceTarget) Call(ctx context.Context, entrypoint, method string, arg
 		return service.Result{}, err
 	}
 	defer l.mu.RUnlock()
-	return l.worker.Call(ctx, entrypoint, method, args)
+	return l.host.Call(ctx, entrypoint, method, args)
 }

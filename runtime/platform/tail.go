@@ -28,8 +28,10 @@ type TailEvent struct {
 	DiagnosticsChannelEvents []json.RawMessage `json:"diagnosticsChannelEvents"`
 	// EventTimestamp is when the invocation started, in milliseconds since the epoch.
 	EventTimestamp int64 `json:"eventTimestamp"`
-	// Event is a *RequestEvent or a *ScheduledEvent.
+	// Event is a *RequestEvent, a *ScheduledEvent or an *RPCEvent.
 	Event any `json:"event"`
+	// Entrypoint names the entrypoint an RPC call reached.
+	Entrypoint string `json:"entrypoint,omitempty"`
 }
 
 // ScriptVersion names the version that ran.
@@ -76,7 +78,12 @@ type ScheduledEvent struct {
 	ScheduledTime int64  `json:"scheduledTime"`
 }
 
-// UnmarshalJSON reads Event back as a *RequestEvent or *ScheduledEvent.
+// RPCEvent is the event of a JS RPC call over a service binding.
+type RPCEvent struct {
+	RPCMethod string `json:"rpcMethod"`
+}
+
+// UnmarshalJSON reads Event back as a *RequestEvent, *ScheduledEvent or *RPCEvent.
 func (e *TailEvent) UnmarshalJSON(b []byte) error {
 	type plain TailEvent
 	var raw struct {
@@ -95,6 +102,12 @@ func (e *TailEvent) UnmarshalJSON(b []byte) error {
 		var s ScheduledEvent
 		err := json.Unmarshal(raw.Event, &s)
 		e.Event = &s
+		return err
+	}
+	if _, ok := probe["rpcMethod"]; ok {
+		var r RPCEvent
+		err := json.Unmarshal(raw.Event, &r)
+		e.Event = &r
 		return err
 	}
 	var r RequestEvent
@@ -123,6 +136,14 @@ func tailEvent(worker, version string, inv *runtime.Invocation) TailEvent {
 			re.Response = &TailResponse{Status: inv.Status}
 		}
 		ev.Event = re
+	} else if inv.RPCMethod != "" {
+		ev.Event = &RPCEvent{RPCMethod: inv.RPCMethod}
+		// wrangler prints entrypoint.method: the default export is "default", its name in
+		// the module.
+		ev.Entrypoint = inv.Entrypoint
+		if ev.Entrypoint == "" {
+			ev.Entrypoint = "default"
+		}
 	} else {
 		ev.Event = &ScheduledEvent{Cron: inv.Cron, ScheduledTime: inv.ScheduledTime.UnixMilli()}
 	}

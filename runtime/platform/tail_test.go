@@ -29,6 +29,8 @@ func TestTailEventShape(t *testing.T) {
 			Exceptions: []runtime.ExceptionEntry{{Name: "TypeError", Message: "x is not a function", Time: start.Add(2 * time.Millisecond)}},
 		}},
 		{"testdata/tail-scheduled.json", &runtime.Invocation{Start: start, Cron: "*/5 * * * *", ScheduledTime: start.Truncate(time.Minute), Outcome: "ok"}},
+		{"testdata/tail-rpc.json", &runtime.Invocation{Start: start, Entrypoint: "Admin", RPCMethod: "whoami", Outcome: "ok",
+			Logs: []runtime.LogEntry{{Level: "info", Text: "asked", Time: start}}}},
 	} {
 		got, err := json.MarshalIndent(tailEvent("api", "0199a1b2-v1", tc.inv), "", "  ")
 		if err != nil {
