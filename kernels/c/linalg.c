@@ -187,11 +187,60 @@ void f16_to_f32_row(const uint16_t *h, float *out, int n) {
   for (; i < n; i++) out[i] = f16_to_f32(h[i]);
 }
 
+// dot_f16_2 is dot_f16 of one weight row against two activation rows,
+// widening each weight once for both.
+static inline void dot_f16_2(const uint16_t *w, const float *x0, const float *x1, int n, float *r0,
+                             float *r1) {
+  int i = 0;
+  float s = 0.0f, t = 0.0f;
+#ifdef __wasm_simd128__
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, b0 = a0, b1 = a0;
+  for (; i + 16 <= n; i += 16) {
+    v128_t w0, w1, w2, w3;
+    finite_f16x8(wasm_v128_load(w + i), &w0, &w1);
+    finite_f16x8(wasm_v128_load(w + i + 8), &w2, &w3);
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(w0, wasm_v128_load(x0 + i)));
+    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(w0, wasm_v128_load(x1 + i)));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(w1, wasm_v128_load(x0 + i + 4)));
+    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(w1, wasm_v128_load(x1 + i + 4)));
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(w2, wasm_v128_load(x0 + i + 8)));
+    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(w2, wasm_v128_load(x1 + i + 8)));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(w3, wasm_v128_load(x0 + i + 12)));
+    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(w3, wasm_v128_load(x1 + i + 12)));
+  }
+  s = hsum(wasm_f32x4_add(a0, a1));
+  t = hsum(wasm_f32x4_add(b0, b1));
+#endif
+  for (; i < n; i++) {
+    float v = f16_to_f32(w[i]);
+    s += v * x0[i];
+    t += v * x1[i];
+  }
+  *r0 = s;
+  *r1 = t;
+}
+
+// SMALL_M is the batch below which matmul_f16 streams the weights once
+// through dot_f16_2 (batched decode) instead of widening them into scratch
+// for the tiled f32 core (prefill).
+#define SMALL_M 8
+
 // matmul_f16: c[m,n] = a[m,k] * w[n,k]^T with w in f16. Four weight rows at a
 // time are widened into scratch (4*k floats) and run through the f32 core,
 // so the conversion is paid once per weight row, not once per product.
 EXPORT(matmul_f16)
 void matmul_f16(const float *a, const uint16_t *w, float *c, int m, int n, int k, float *scratch) {
+  if (m < SMALL_M) {
+    for (int j = 0; j < n; j++) {
+      const uint16_t *wj = w + (size_t)j * k;
+      int i = 0;
+      for (; i + 2 <= m; i += 2)
+        dot_f16_2(wj, a + (size_t)i * k, a + (size_t)(i + 1) * k, k, c + (size_t)i * n + j,
+                  c + (size_t)(i + 1) * n + j);
+      if (i < m) c[(size_t)i * n + j] = dot_f16(wj, a + (size_t)i * k, k);
+    }
+    return;
+  }
   for (int j = 0; j < n; j += 4) {
     int nb = n - j < 4 ? n - j : 4;
     f16_to_f32_row(w + (size_t)j * k, scratch, nb * k);
