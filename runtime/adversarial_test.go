@@ -156,7 +156,7 @@ func serveExample(t *testing.T, name string) string {
 // serveHog serves hogWorker in molt dev's mode, whose error pages show the exception.
 func serveHog(t *testing.T, capMB int, upstream string) string {
 	t.Helper()
-	return serveBad(t, fmt.Sprintf("name = \"hog\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n[vars]\nUPSTREAM = %q\n[limits]\nmemory_mb = %d\n", upstream, capMB), hogWorker)
+	return serveBad(t, fmt.Sprintf("name = \"hog\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n[vars]\nUPSTREAM = %q\n[limits]\nmemory_mb = %d\nsubrequests = 50\n", upstream, capMB), hogWorker)
 }
 
 // serveSpinner serves spinnerWorker with a 50 ms CPU cap.

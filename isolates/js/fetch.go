@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -124,6 +125,9 @@ type subrequests struct {
 	// subrequest with a connection open.
 	limit int
 	open  chan struct{}
+	conns map[*conn]struct{}
+	// asleep reports whether the isolate's event loop is waiting with nothing to run.
+	asleep func() bool
 	// public refuses connections to loopback, private and link-local addresses
 	// (Config.PublicSubrequestsOnly).
 	public bool
@@ -187,15 +191,77 @@ func (s *subrequests) max() int {
 	return SubrequestLimit
 }
 
+// conn is a subrequest holding one of the request's connection slots.
+type conn struct {
+	cancel context.CancelFunc
+	once   sync.Once
+	s      *subrequests
+	// busy counts what is under way on the connection: its round trip, reads of its body.
+	busy atomic.Int32
+	// last is when the connection was last busy, in UnixNano.
+	last atomic.Int64
+}
+
+func (c *conn) release() {
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		delete(c.s.conns, c)
+		c.s.mu.Unlock()
+		<-c.s.open
+	})
+}
+
+func (c *conn) idle() { c.last.Store(time.Now().UnixNano()); c.busy.Add(-1) }
+
 // connect waits, as long as ctx allows, for one of the request's MaxOpenConnections
-// connection slots, and returns the function that gives it back.
-func (s *subrequests) connect(ctx context.Context) (release func(), err error) {
-	select {
-	case s.open <- struct{}{}:
-		var once sync.Once
-		return func() { once.Do(func() { <-s.open }) }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+// connection slots. While it waits it checks for the deadlock Cloudflare breaks: every open
+// connection idle, none round-tripping nor being read, so none will ever be given back. The
+// least recently used one is then cancelled (its body errors), as on Workers.
+func (s *subrequests) connect(ctx context.Context, cancel context.CancelFunc) (*conn, error) {
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case s.open <- struct{}{}:
+			c := &conn{cancel: cancel, s: s}
+			c.busy.Store(1)
+			s.mu.Lock()
+			if s.conns == nil {
+				s.conns = make(map[*conn]struct{})
+			}
+			s.conns[c] = struct{}{}
+			s.mu.Unlock()
+			return c, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+			s.unstick()
+		}
+	}
+}
+
+// unstick cancels the least recently used open connection if all of them are idle while the
+// isolate waits.
+func (s *subrequests) unstick() {
+	if s.asleep != nil && !s.asleep() {
+		return
+	}
+	s.mu.Lock()
+	var lru *conn
+	for c := range s.conns {
+		if c.busy.Load() > 0 {
+			s.mu.Unlock()
+			return
+		}
+		if lru == nil || c.last.Load() < lru.last.Load() {
+			lru = c
+		}
+	}
+	s.mu.Unlock()
+	// Only a connection idle for a moment counts: a read may be about to start.
+	if lru != nil && time.Since(time.Unix(0, lru.last.Load())) > 2*time.Millisecond {
+		lru.cancel()
+		lru.release()
 	}
 }
 
@@ -203,19 +269,21 @@ func (s *subrequests) connect(ctx context.Context) (release func(), err error) {
 // its end or closed.
 type slotBody struct {
 	io.ReadCloser
-	release func()
+	c *conn
 }
 
 func (b *slotBody) Read(p []byte) (int, error) {
+	b.c.busy.Add(1)
 	n, err := b.ReadCloser.Read(p)
+	b.c.idle()
 	if err != nil {
-		b.release()
+		b.c.release()
 	}
 	return n, err
 }
 
 func (b *slotBody) Close() error {
-	b.release()
+	b.c.release()
 	return b.ReadCloser.Close()
 }
 
@@ -341,7 +409,7 @@ func (iso *Isolate) fetchStart(desc *goja.Object, onResponse, onError goja.Calla
 	}
 	done := iso.loop.reserve()
 	go func() {
-		res, urls, err := iso.fetches.send(ctx, o)
+		res, urls, err := iso.fetches.send(ctx, sr.cancel, o)
 		var bodyID int
 		if res != nil {
 			if o.method == http.MethodHead || nullBodyStatus(res.StatusCode) {
@@ -385,20 +453,21 @@ func (iso *Isolate) fetchStart(desc *goja.Object, onResponse, onError goja.Calla
 // send runs roundTrips for a subrequest to the network once one of the request's connection
 // slots is free, and holds the slot until the response body is done; a service binding's
 // requests reach another worker in-process and take no slot.
-func (s *subrequests) send(ctx context.Context, o *outgoing) (*http.Response, []string, error) {
+func (s *subrequests) send(ctx context.Context, cancel context.CancelFunc, o *outgoing) (*http.Response, []string, error) {
 	if o.transport != nil {
 		return s.roundTrips(ctx, o)
 	}
-	release, err := s.connect(ctx)
+	c, err := s.connect(ctx, cancel)
 	if err != nil {
 		return nil, nil, err
 	}
 	res, urls, err := s.roundTrips(ctx, o)
+	c.idle()
 	if res == nil {
-		release()
+		c.release()
 		return res, urls, err
 	}
-	res.Body = &slotBody{ReadCloser: res.Body, release: release}
+	res.Body = &slotBody{ReadCloser: res.Body, c: c}
 	return res, urls, err
 }
 

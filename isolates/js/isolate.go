@@ -121,6 +121,7 @@ func NewIsolate(cfg *Config) (*Isolate, error) {
 		iso.mem = heapwatch.Default.Register(cfg.MemoryLimit, iso.stopForMemory)
 	}
 	iso.fetches.limit, iso.fetches.public = cfg.Subrequests, cfg.PublicSubrequestsOnly
+	iso.fetches.asleep = iso.loop.sleeping.Load
 	iso.vm.SetTimeSource(func() time.Time { return iso.clock })
 	iso.vm.SetMaxCallStackSize(10000)
 	iso.vm.SetPromiseRejectionTracker(iso.trackRejection)

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,9 @@ type loop struct {
 	killed   chan struct{}
 	killOnce sync.Once
 	why      error
+	// sleeping is set while the loop waits with nothing to run, for the subrequests' deadlock
+	// check.
+	sleeping atomic.Bool
 
 	// Owned by the loop goroutine.
 	timers  timerHeap
@@ -190,6 +194,8 @@ func (l *loop) run(done func() bool, stop <-chan struct{}) error {
 var errStopped = errors.New("stopped")
 
 func (l *loop) sleep(d time.Duration, stop <-chan struct{}) error {
+	l.sleeping.Store(true)
+	defer l.sleeping.Store(false)
 	if d < 0 {
 		select {
 		case <-l.wake:

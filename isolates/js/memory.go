@@ -56,16 +56,25 @@ var bufferConstructors = map[string]int64{
 }
 
 // guardBulkBuiltins puts a charge in front of the built-ins that can allocate a large amount
-// in one call, which nothing can interrupt once begun: String.prototype.repeat, padStart,
-// padEnd and concat, Array.prototype.join and fill, and, through lazyGlobals, the buffer
-// constructors. Each charge is the size the call is about to allocate, computed from its
-// arguments before it runs.
+// in one call, which nothing can interrupt once begun: the buffer constructors,
+// String.prototype.repeat, padStart, padEnd and concat, and Array.prototype.join and fill.
+// Each charge is the size the call is about to allocate, computed from its arguments before it
+// runs.
+//
+// The constructors are wrapped on first use: building all twelve in every fresh isolate cost
+// more than half of a hello request's allocations. goja offers no way to reach a constructor
+// once its global is gone, so the global object is replaced by an empty one whose prototype
+// chain runs through guardedGlobals to the original: the first lookup of a guarded name
+// wraps the original's constructor and defines the wrapper on the new global object, where
+// later lookups find it.
 func (iso *Isolate) guardBulkBuiltins() {
 	vm := iso.vm
-	g := vm.GlobalObject()
-	for name, elem := range bufferConstructors {
-		g.Set(name, iso.guardedConstructor(name, elem))
-	}
+	orig := vm.GlobalObject()
+	guards := vm.NewDynamicObject(&guardedGlobals{iso: iso, orig: orig})
+	guards.SetPrototype(orig)
+	g := vm.NewObject()
+	g.SetPrototype(guards)
+	vm.SetGlobalObject(g)
 	str := vm.ToValue("").ToObject(vm).Prototype()
 	iso.guard(str, "repeat", func(this goja.Value, args []goja.Value) int64 {
 		return stringBytes(this) * toCount(args, 0)
@@ -113,15 +122,47 @@ func (iso *Isolate) guard(proto *goja.Object, name string, size func(this goja.V
 	proto.DefineDataProperty(name, fn, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 }
 
-// guardedConstructor returns the buffer constructor name wrapped in one that charges what a
+// guardedGlobals is the DynamicObject behind guardBulkBuiltins.
+type guardedGlobals struct {
+	iso  *Isolate
+	orig *goja.Object
+	done map[string]bool
+}
+
+func (l *guardedGlobals) Get(key string) goja.Value {
+	elem, ok := bufferConstructors[key]
+	if !ok || l.done[key] {
+		return nil
+	}
+	if l.done == nil {
+		l.done = make(map[string]bool, 4)
+	}
+	l.done[key] = true
+	w := l.iso.guardedConstructor(l.orig.Get(key), elem)
+	l.iso.vm.GlobalObject().DefineDataProperty(key, w, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	return w
+}
+
+func (l *guardedGlobals) Has(key string) bool {
+	_, ok := bufferConstructors[key]
+	return ok && !l.done[key]
+}
+
+// Set refuses, so that assignments land on the global object; Delete and Keys complete the
+// DynamicObject interface.
+func (*guardedGlobals) Set(string, goja.Value) bool { return false }
+func (*guardedGlobals) Delete(string) bool          { return true }
+func (*guardedGlobals) Keys() []string              { return nil }
+
+// guardedConstructor returns the buffer constructor orig wrapped in one that charges what a
 // construction is about to allocate. The wrapper shares the original's prototype object and
 // inherits its statics, and the prototype's constructor points at it, so that instanceof,
 // subclassing, Uint8Array.from and x.constructor === Uint8Array hold.
-func (iso *Isolate) guardedConstructor(name string, elem int64) goja.Value {
+func (iso *Isolate) guardedConstructor(v goja.Value, elem int64) goja.Value {
 	vm := iso.vm
-	orig, ok := vm.GlobalObject().Get(name).(*goja.Object)
+	orig, ok := v.(*goja.Object)
 	if !ok {
-		return orig
+		return v
 	}
 	var wrapper *goja.Object
 	wrapper = vm.ToValue(func(call goja.ConstructorCall) *goja.Object {
@@ -154,7 +195,7 @@ func (iso *Isolate) guardedConstructor(name string, elem int64) goja.Value {
 	wrapper.SetPrototype(orig)
 	proto := orig.Get("prototype")
 	wrapper.DefineDataProperty("prototype", proto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
-	wrapper.DefineDataProperty("name", vm.ToValue(name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	wrapper.DefineDataProperty("name", orig.Get("name"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	if p, ok := proto.(*goja.Object); ok {
 		p.DefineDataProperty("constructor", wrapper, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	}

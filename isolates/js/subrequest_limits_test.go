@@ -67,3 +67,28 @@ func TestSubrequestLimits(t *testing.T) {
 		}
 	})
 }
+
+// A worker that leaves six response bodies unread and fetches again would wait forever:
+// Cloudflare cancels the least recently used idle connection instead, and so does molt.
+func TestIdleConnectionsAreCancelledWhenDeadlocked(t *testing.T) {
+	// Each body arrives in two parts, so that a cancelled one cannot have been read whole.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("u"))
+		w.(http.Flusher).Flush()
+		time.Sleep(300 * time.Millisecond)
+		w.Write([]byte("p"))
+	}))
+	t.Cleanup(slow.Close)
+	up := slow.URL
+	iso := newTestIsolate(t, `var __molt_exports = { default: { async fetch() {
+		const kept = [];
+		for (let i = 0; i < 8; i++) kept.push(await fetch("`+up+`"));
+		let first;
+		try { await kept[0].text(); first = "read"; } catch (e) { first = e.message; }
+		return new Response(first + " / " + (await kept[7].text()));
+	} } };`, nil)
+	_, body, err := serve(t, iso, httptest.NewRequest("GET", "/", nil))
+	if err != nil || !strings.HasSuffix(body, " / up") || strings.HasPrefix(body, "read") {
+		t.Fatalf("body %q, error %v; want the first body cancelled and the eighth read", body, err)
+	}
+}
