@@ -171,8 +171,12 @@ func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	h.logRequest(r, status, start, iso.CPUTime())
 	go func() {
-		if err := iso.Finish(wk.Limits.WaitUntil); err != nil && !errors.Is(err, js.ErrStalled) {
-			h.log.Warn("waitUntil work did not finish", "error", err)
+		switch err := iso.Finish(wk.Limits.WaitUntil); {
+		case errors.Is(err, js.ErrStopped):
+			// Cloudflare's words for waitUntil work cut off after its 30 s.
+			h.log.Warn("waitUntil() tasks did not complete within the allowed time after invocation end and have been cancelled.", "path", r.URL.Path)
+		case err != nil && !errors.Is(err, js.ErrStalled):
+			h.log.Warn("waitUntil work did not finish", "path", r.URL.Path, "error", err)
 		}
 		iso.Close()
 		if inv != nil {

@@ -97,3 +97,43 @@ func fetchText(t *testing.T, url string) (int, string) {
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
 }
+
+// A worker sees its own bindings and nothing of the host: no files, no process environment,
+// no other worker's bindings, no Node modules.
+func TestWorkerCannotReachTheHost(t *testing.T) {
+	t.Setenv("MOLT_TEST_SECRET", "host-secret")
+	other := testutil.WriteFiles(t, map[string]string{
+		"wrangler.toml": "name = \"other\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n[[kv_namespaces]]\nbinding = \"SECRETS\"\nid = \"secrets\"\n",
+		"index.js":      `export default { async fetch(r, env) { await env.SECRETS.put("k", "other's secret"); return new Response("stored"); } };`,
+	})
+	if status, body := get(t, serveProject(t, other, Options{}).URL); status != 200 || body != "stored" {
+		t.Fatalf("other worker: %d %q", status, body)
+	}
+	dir := testutil.WriteFiles(t, map[string]string{
+		"wrangler.toml": "name = \"probe\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n[vars]\nMINE = \"yes\"\n",
+		"index.js": `export default {
+  async fetch(request, env) {
+    const seen = [];
+    seen.push("env:" + Object.keys(env).sort().join(","));
+    for (const name of ["process", "Deno", "Bun", "module", "__dirname", "SECRETS"]) seen.push(name + ":" + typeof globalThis[name]);
+    for (const url of ["file:///etc/passwd", "file:///proc/self/environ"]) {
+      try { await fetch(url); seen.push("fetched " + url); } catch (e) { seen.push(e.name); }
+    }
+    // require reaches only the modules the runtime provides (cloudflare:workers).
+    for (const m of ["fs", "child_process", "node:fs"]) {
+      try { require(m); seen.push("required " + m); } catch (e) { seen.push(e.message); }
+    }
+    return new Response(seen.join("\n"));
+  },
+};`,
+	})
+	_, body := get(t, serveProject(t, dir, Options{}).URL)
+	for _, bad := range []string{"host-secret", "other's secret", "fetched", "required", ":object", ":function"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("the worker reached the host (%q):\n%s", bad, body)
+		}
+	}
+	if !strings.Contains(body, "env:MINE") {
+		t.Errorf("the worker's env is not its own:\n%s", body)
+	}
+}
