@@ -76,9 +76,13 @@ var hogCases = []hogCase{
 // every bad request got its documented answer and every good one a 200, and logs the good
 // workers' throughput kept, the peak RSS and how far past its cap a leak got. The default run
 // is short; MOLT_ADVERSARIAL=30s (make adversarial) runs each phase that long and
-// MOLT_ADVERSARIAL_MEMORY_MB sets the hog's cap (default 32 in the short run, 128 otherwise).
+// MOLT_ADVERSARIAL_MEMORY_MB sets the hog's cap (default 32 in the short run, 16 under the race
+// detector, 128 otherwise).
 func TestAdversarialLoad(t *testing.T) {
 	phase, capMB := 1500*time.Millisecond, 32
+	if raceEnabled {
+		phase, capMB = time.Second, 16
+	}
 	if v := os.Getenv("MOLT_ADVERSARIAL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

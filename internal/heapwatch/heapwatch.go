@@ -48,6 +48,8 @@ type Watcher struct {
 	live     uint64
 	procCPU  time.Duration
 	lastGC   time.Time
+	ts       []*Tenant
+	cpus     []time.Duration
 	kills    atomic.Int64
 	measured atomic.Int64
 	// overshoot is the most a tenant's heap growth exceeded its cap by when it was stopped.
@@ -237,8 +239,8 @@ func (w *Watcher) sample() {
 
 	w.mu.Lock()
 	var sum time.Duration
-	cpus := make([]time.Duration, 0, len(w.tenants))
-	ts := make([]*Tenant, 0, len(w.tenants))
+	// The slices are reused from sample to sample: the sampler runs a thousand times a second.
+	cpus, ts := w.cpus[:0], w.ts[:0]
 	minCap := int64(-1)
 	for t := range w.tenants {
 		t.own += t.pending.Swap(0)
@@ -274,6 +276,8 @@ func (w *Watcher) sample() {
 	for _, t := range ts {
 		t.ownSeen.Store(t.own)
 	}
+	clear(ts)
+	w.cpus, w.ts = cpus, ts[:0]
 	w.mu.Unlock()
 	for _, t := range victims {
 		t.stop()

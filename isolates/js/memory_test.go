@@ -24,7 +24,10 @@ var leakingWorkers = map[string]string{
 }
 
 func TestMemoryLimitStopsLeaks(t *testing.T) {
-	const limit = 32 << 20
+	limit := int64(32 << 20)
+	if raceEnabled {
+		limit = 16 << 20
+	}
 	for name, body := range leakingWorkers {
 		t.Run(name, func(t *testing.T) {
 			runtime.GC()
@@ -47,9 +50,14 @@ func TestMemoryLimitStopsLeaks(t *testing.T) {
 func TestMemoryLimitSparesChurn(t *testing.T) {
 	// Garbage is not kept memory: a worker that allocates many times its cap over its life,
 	// but keeps little, must not be stopped.
+	rounds := "400"
+	if raceEnabled {
+		rounds = "100"
+	}
 	iso := newTestIsolate(t, `var __molt_exports = { default: { async fetch() {
+		const ROUNDS = `+rounds+`;
 		let n = 0;
-		for (let i = 0; i < 400; i++) { const a = []; for (let j = 0; j < 2000; j++) a.push({ j, s: "v" + j }); n += a.length; await null; }
+		for (let i = 0; i < ROUNDS; i++) { const a = []; for (let j = 0; j < 2000; j++) a.push({ j, s: "v" + j }); n += a.length; await null; }
 		for (let i = 0; i < 100; i++) { n += new Uint8Array(4 << 20).length + "q".repeat(1 << 20).length; }
 		return new Response(String(n));
 	} } };`, func(c *Config) { c.MemoryLimit = 32 << 20 })
