@@ -463,7 +463,7 @@ func (a *wasmAdapter) funcOf(ref uint64) goja.Value {
 		return obj
 	}
 	f, err := a.st.Func(ref)
-	if errors.Is(err, wasm.ErrHostFuncRef) {
+	if errors.Is(err, wasm.ErrImportFuncRef) {
 		a.throw("TypeError", "molt: %v (Wasm can still call it)", err)
 	}
 	if err != nil {

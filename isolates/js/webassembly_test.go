@@ -315,7 +315,7 @@ func TestWebAssemblyFuncrefTables(t *testing.T) {
 			a.table.set(0, w);
 			return [a.callAt(0, 4), a.table.get(0) === w, w(2)];`, want: `[40,true,20]`},
 		{name: "but cannot be read back", body: linked + `a.table.get(4);`, errName: "TypeError",
-			errMsg: "molt: the funcref refers to an imported host function, which molt cannot hand back to the embedder (Wasm can still call it)"},
+			errMsg: "molt: the funcref refers to a function its instance imports, which molt cannot hand back to the embedder (Wasm can still call it)"},
 		{name: "set takes exported functions", body: linked + `a.table.set(0, a.dbl);
 			return [a.callAt(0, 3), a.table.get(0) === a.dbl];`, want: `[6,true]`},
 		{name: "set takes functions read from a table", body: linked + `a.table.set(1, a.table.get(2));

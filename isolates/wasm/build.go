@@ -164,3 +164,21 @@ func funcRefMaker(name string, params, results []api.ValueType) []byte {
 	b.elems = [][]byte{append([]byte{3, 0, 1}, uleb(uint64(f))...)}
 	return b.bytes()
 }
+
+// shimModule imports fns from module "h" and exports, under the same names, Wasm functions
+// that call them.
+func shimModule(fns []FuncImport) []byte {
+	var b builder
+	for _, f := range fns {
+		b.importFunc("h", f.Name, f.Params, f.Results)
+	}
+	for k, f := range fns {
+		var code []byte
+		for p := range f.Params {
+			code = append(append(code, 0x20), uleb(uint64(p))...)
+		}
+		code = append(append(code, 0x10), uleb(uint64(k))...)
+		b.export(f.Name, kindFunc, b.function(f.Params, f.Results, code...))
+	}
+	return b.bytes()
+}

@@ -33,30 +33,38 @@ func (m *Module) FunctionImports() []FuncImport {
 }
 
 // hostImports are the host modules that stand for a module's import modules, instantiated
-// once per Module and shared by all its instances: each function finds the HostFuncs of the
-// instance that called it in the Store its call runs in.
+// once per Module and shared by all its instances, and for each a shim: a Wasm module that
+// imports the host functions and exports Wasm functions calling them, instantiated per
+// instance. Instances import the shim's functions, so that
+//   - a host function finds the HostFuncs of its instance: the shim instance calls it, and
+//     the Store knows whose shim that is, even when the call came through a table shared
+//     with another instance;
+//   - every funcref refers to a Wasm function, which wazero's table lookup resolves (it
+//     misreads host functions).
 type hostImports struct {
 	once    sync.Once
 	err     error
 	modules map[string]api.Module
+	shims   map[string]*Module
 }
 
-func (m *Module) hostModules() (map[string]api.Module, error) {
+func (m *Module) hostModules() (hosts map[string]api.Module, shims map[string]*Module, err error) {
 	m.hosts.once.Do(func() {
 		ctx := context.Background()
 		builders := map[string]wazero.HostModuleBuilder{}
+		imports := map[string][]FuncImport{}
 		seen := map[[2]string]bool{}
 		for i, imp := range m.FunctionImports() {
 			if seen[[2]string{imp.Module, imp.Name}] {
 				continue
 			}
 			seen[[2]string{imp.Module, imp.Name}] = true
+			imports[imp.Module] = append(imports[imp.Module], imp)
 			b := builders[imp.Module]
 			if b == nil {
 				b = m.engine.rt.NewHostModuleBuilder(imp.Module)
 				builders[imp.Module] = b
 			}
-			i := i
 			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
 				fns := hostFuncs(ctx, m, caller)
 				if i >= len(fns) || fns[i] == nil {
@@ -66,6 +74,7 @@ func (m *Module) hostModules() (map[string]api.Module, error) {
 			}), imp.Params, imp.Results).Export(imp.Name)
 		}
 		m.hosts.modules = map[string]api.Module{}
+		m.hosts.shims = map[string]*Module{}
 		for name, b := range builders {
 			c, err := b.Compile(ctx)
 			if err != nil {
@@ -78,9 +87,13 @@ func (m *Module) hostModules() (map[string]api.Module, error) {
 				return
 			}
 			m.hosts.modules[name] = mod
+			if m.hosts.shims[name], err = m.engine.Compile(shimModule(imports[name])); err != nil {
+				m.hosts.err = fmt.Errorf("wasm: compiling the shim of import module %q: %w", name, err)
+				return
+			}
 		}
 	})
-	return m.hosts.modules, m.hosts.err
+	return m.hosts.modules, m.hosts.shims, m.hosts.err
 }
 
 // Instance is one instantiation of a module for an embedder (the JavaScript WebAssembly API).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -47,10 +46,7 @@ type funcKey struct {
 	name string
 }
 
-type (
-	storeKey     struct{}
-	hostFuncsKey struct{}
-)
+type storeKey struct{}
 
 // NewStore returns a store whose calls run in ctx and whose memories grow under budget.
 func (e *Engine) NewStore(ctx context.Context, budget *Budget) *Store {
@@ -59,33 +55,15 @@ func (e *Engine) NewStore(ctx context.Context, budget *Budget) *Store {
 	return s
 }
 
-// hostFuncs finds the HostFuncs for a call from caller to an import of m: those of caller,
-// those of the instance being instantiated (its start function), or, for an import reached
-// through a table from another module, those of the only instance of m.
+// hostFuncs finds the HostFuncs for a call to an import of m from caller, the shim of an
+// instance of m.
 func hostFuncs(ctx context.Context, m *Module, caller api.Module) []HostFunc {
-	s, _ := ctx.Value(storeKey{}).(*Store)
-	if s != nil {
+	if s, ok := ctx.Value(storeKey{}).(*Store); ok {
 		if h, ok := s.hosts[caller]; ok && h.module == m {
 			return h.funcs
 		}
 	}
-	if h, ok := ctx.Value(hostFuncsKey{}).(instanceHosts); ok && h.module == m {
-		return h.funcs
-	}
-	if s == nil {
-		return nil
-	}
-	var found []HostFunc
-	n := 0
-	for _, h := range s.hosts {
-		if h.module == m {
-			found, n = h.funcs, n+1
-		}
-	}
-	if n != 1 {
-		return nil
-	}
-	return found
+	return nil
 }
 
 // Extern is a memory, table or global exported by an instance as Name, handed to another
@@ -104,23 +82,26 @@ func (s *Store) Instantiate(m *Module, funcs []HostFunc, externs []Extern) (*Ins
 	if err := m.checkExterns(externs); err != nil {
 		return nil, err
 	}
-	hosts, err := m.hostModules()
+	hosts, shims, err := m.hostModules()
 	if err != nil {
 		return nil, err
 	}
 	resolve := map[string]api.Module{}
-	for name, h := range hosts {
-		resolve[name] = h
+	for name, shim := range shims {
+		mod, err := s.instantiate(s.ctx, shim, map[string]api.Module{"h": hosts[name]})
+		if err != nil {
+			return nil, err
+		}
+		s.hosts[mod] = instanceHosts{m, funcs}
+		resolve[name] = mod
 	}
-	if err := s.link(m, hosts, externs, resolve); err != nil {
+	if err := s.link(m, externs, resolve); err != nil {
 		return nil, err
 	}
-	ctx := context.WithValue(s.ctx, hostFuncsKey{}, instanceHosts{m, funcs})
-	mod, err := s.instantiate(ctx, m, resolve)
+	mod, err := s.instantiate(s.ctx, m, resolve)
 	if err != nil {
 		return nil, err
 	}
-	s.hosts[mod] = instanceHosts{m, funcs}
 	s.modules[m] = true
 	return &Instance{module: m, mod: mod, store: s}, nil
 }
@@ -229,10 +210,10 @@ func (m *Module) checkExterns(externs []Extern) error {
 }
 
 // link makes, for each import module of m that names memories, tables or globals, a linker
-// instance that exports the module's host functions and those externs under their import
-// names, and points resolve at it: wazero resolves all imports of one module name from one
-// instance.
-func (s *Store) link(m *Module, hosts map[string]api.Module, externs []Extern, resolve map[string]api.Module) error {
+// instance that exports the module's functions (from the shim resolve holds) and those
+// externs under their import names, and points resolve at it: wazero resolves all imports of
+// one module name from one instance.
+func (s *Store) link(m *Module, externs []Extern, resolve map[string]api.Module) error {
 	ents := m.entityImports()
 	byModule := map[string][]int{}
 	var order []string
@@ -245,7 +226,7 @@ func (s *Store) link(m *Module, hosts map[string]api.Module, externs []Extern, r
 	}
 	for _, name := range order {
 		var b builder
-		from := map[string]api.Module{"f": hosts[name]}
+		from := map[string]api.Module{"f": resolve[name]}
 		exported := map[string]bool{}
 		for _, fi := range m.FunctionImports() {
 			if fi.Module == name && !exported[fi.Name] {
@@ -377,11 +358,14 @@ func (s *Store) Func(ref uint64) (api.Function, error) {
 	}
 	for i := range s.types {
 		k := (s.lastType + i) % len(s.types)
-		f, err := lookupFunction(s.reader, s.types[k])
-		if err != nil {
-			return nil, err
-		}
-		if f != nil {
+		if f := lookupFunction(s.reader, s.types[k]); f != nil {
+			if f.Definition().GoFunction() != nil {
+				// A funcref an instance made to a function it imports (ref.func or an
+				// element segment): wazero's lookup finds the shim behind it but always
+				// takes its function 0, the first host function, so which function it is
+				// cannot be told. Every other funcref here is to a Wasm function.
+				return nil, ErrImportFuncRef
+			}
 			s.lastType = k
 			return f, nil
 		}
@@ -404,25 +388,20 @@ func (s *Store) gatherTypes() {
 	s.typed, s.lastType = len(s.modules), 0
 }
 
+// ErrImportFuncRef is returned by Func for a funcref that an instance made to a function it
+// imports: wazero cannot look those up (Wasm still calls them through tables).
+var ErrImportFuncRef = errors.New("the funcref refers to a function its instance imports, which molt cannot hand back to the embedder")
+
 // lookupFunction returns the function in table 0 at 0 of mod if it has type t. wazero
 // panics, as call_indirect traps, when it has not.
-func lookupFunction(mod api.Module, t funcType) (f api.Function, err error) {
+func lookupFunction(mod api.Module, t funcType) (f api.Function) {
 	defer func() {
-		if r := recover(); r != nil {
+		if recover() != nil {
 			f = nil
-			if _, ok := r.(runtime.Error); ok {
-				// The type matched, but the function belongs to a host module, which
-				// wazero's lookup mistakes for a Wasm instance.
-				err = ErrHostFuncRef
-			}
 		}
 	}()
-	return table.LookupFunction(mod, 0, 0, t.params, t.results), nil
+	return table.LookupFunction(mod, 0, 0, t.params, t.results)
 }
-
-// ErrHostFuncRef is returned by Func for a funcref to a function an instance imports from its
-// embedder: wazero cannot look those up (Wasm still calls them through tables).
-var ErrHostFuncRef = errors.New("the funcref refers to an imported host function, which molt cannot hand back to the embedder")
 
 // FuncRef returns a funcref value referring to the function in exports as name.
 func (s *Store) FuncRef(in *Instance, name string) (uint64, error) {
