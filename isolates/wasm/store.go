@@ -22,7 +22,7 @@ type Store struct {
 	ctx    context.Context
 	budget *Budget
 	owned  []api.Module
-	// hosts holds each instance's HostFuncs, by the api.Module that calls them.
+	// hosts holds each instance's HostFuncs, by the shim instances that call them.
 	hosts map[api.Module]instanceHosts
 
 	// modules are the modules instantiated in the store, whose function types types gathers
