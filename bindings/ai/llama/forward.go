@@ -29,6 +29,16 @@ func (m *Model) NewSequence() *Sequence {
 // Len is the number of tokens in the sequence's cache.
 func (s *Sequence) Len() int { return len(s.tokens) }
 
+// truncate drops every token from position n on, cache included.
+func (s *Sequence) truncate(n int) {
+	n = min(n, len(s.tokens))
+	s.tokens = s.tokens[:n]
+	kv := n * s.m.KVHeads * s.m.HeadDim
+	for l := range s.k {
+		s.k[l], s.v[l] = s.k[l][:min(kv, len(s.k[l]))], s.v[l][:min(kv, len(s.v[l]))]
+	}
+}
+
 // Tokens returns the tokens fed so far (do not modify).
 func (s *Sequence) Tokens() []int { return s.tokens }
 
@@ -80,10 +90,7 @@ func (m *Model) forward(spans []span) (logits [][]float32, err error) {
 	defer func() {
 		if err != nil { // leave every cache as it was
 			for _, sp := range spans {
-				n := sp.seq.Len() * m.KVHeads * m.HeadDim
-				for l := range sp.seq.k {
-					sp.seq.k[l], sp.seq.v[l] = sp.seq.k[l][:min(n, len(sp.seq.k[l]))], sp.seq.v[l][:min(n, len(sp.seq.v[l]))]
-				}
+				sp.seq.truncate(sp.seq.Len())
 			}
 		}
 	}()

@@ -10,12 +10,19 @@ import (
 // or their emit callback is busy). Sampling takes well under a millisecond.
 const DefaultBatchWait = 2 * time.Millisecond
 
+// maxPassRows bounds the tokens of one forward pass: a long prompt is fed
+// in chunks over several passes (sharing them with other sequences' decode
+// steps), so that activations and kernel scratch stay a few megabytes
+// however many long prompts arrive at once.
+const maxPassRows = 512
+
 // scheduler runs the forward passes of all of a model's sequences, batching
 // whatever is pending into one pass. A goroutine runs while requests are
 // pending and exits when none are, so an idle Model holds no goroutine.
 type scheduler struct {
 	m          *Model
 	wait       time.Duration
+	maxRows    int // maxPassRows, smaller in tests
 	mu         sync.Mutex
 	queue      []*request
 	running    bool
@@ -26,15 +33,17 @@ type scheduler struct {
 }
 
 type request struct {
-	span
-	at     time.Time
-	logits []float32
-	err    error
-	done   chan struct{}
+	seq     *Sequence
+	pending []int // tokens not yet fed
+	start   int   // the sequence's length when the request was made
+	at      time.Time
+	logits  []float32
+	err     error
+	done    chan struct{}
 }
 
 func (s *scheduler) init(m *Model) {
-	s.m, s.wait, s.wake = m, DefaultBatchWait, make(chan struct{}, 1)
+	s.m, s.wait, s.maxRows, s.wake = m, DefaultBatchWait, maxPassRows, make(chan struct{}, 1)
 }
 
 func (s *scheduler) nudge() {
@@ -49,7 +58,7 @@ func (s *scheduler) submit(seq *Sequence, ids []int) ([]float32, error) {
 	if err := s.m.check(seq, ids); err != nil {
 		return nil, err
 	}
-	r := &request{span: span{seq: seq, ids: ids}, at: time.Now(), done: make(chan struct{})}
+	r := &request{seq: seq, pending: ids, start: seq.Len(), at: time.Now(), done: make(chan struct{})}
 	s.mu.Lock()
 	s.queue = append(s.queue, r)
 	if !s.running {
@@ -97,34 +106,50 @@ func (s *scheduler) loop() {
 			timer.Stop()
 			continue
 		}
-		// One request per sequence per pass: a sequence queued twice (by
-		// concurrent misuse) keeps its later request for the next pass.
-		var batch, later []*request
+		// One request per sequence per pass (a sequence queued twice, by
+		// concurrent misuse, keeps its later request for the next pass), and
+		// at most maxPassRows tokens: the rest of a long prompt stays queued,
+		// first in line.
+		var batch []*request
+		var spans []span
+		var later []*request
 		seen := map[*Sequence]bool{}
+		rows := 0
 		for _, r := range s.queue {
-			if seen[r.seq] {
+			if seen[r.seq] || rows == s.maxRows {
 				later = append(later, r)
 				continue
 			}
 			seen[r.seq] = true
+			n := min(len(r.pending), s.maxRows-rows)
+			rows += n
 			batch = append(batch, r)
+			spans = append(spans, span{seq: r.seq, ids: r.pending[:n]})
 		}
 		s.queue = later
 		s.passes++
 		s.widest = max(s.widest, len(batch))
 		s.mu.Unlock()
-		spans := make([]span, len(batch))
-		for i, r := range batch {
-			spans[i] = r.span
-		}
 		logits, err := s.m.forward(spans)
+		var again []*request
 		for i, r := range batch {
-			if err != nil {
+			switch {
+			case err != nil:
+				r.seq.truncate(r.start) // earlier chunks of this request too
 				r.err = err
-			} else {
+			case len(spans[i].ids) < len(r.pending):
+				r.pending = r.pending[len(spans[i].ids):]
+				again = append(again, r)
+				continue
+			default:
 				r.logits = logits[i]
 			}
 			close(r.done)
+		}
+		if again != nil {
+			s.mu.Lock()
+			s.queue = append(again, s.queue...)
+			s.mu.Unlock()
 		}
 	}
 }

@@ -9,13 +9,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
 	"github.com/moltworker/molt/kernels"
 )
 
-// TestConcurrentGenerations runs four generations at once and checks that
-// they were batched into shared passes and produced what each produces
+// TestConcurrentGenerations runs four generations at once, then again with
+// prompts fed in chunks, and checks that each produces what it produces
 // alone.
 func TestConcurrentGenerations(t *testing.T) {
 	f := openFixture(t, fixture(t, tinyShapes["llama"], uniform("f32", gguf.F32)))
@@ -38,7 +39,6 @@ func TestConcurrentGenerations(t *testing.T) {
 	for i, p := range prompts {
 		alone[i] = gen(p)
 	}
-	passes := m.sched.passes
 	together := make([][]int, len(prompts))
 	var wg sync.WaitGroup
 	for i, p := range prompts {
@@ -54,10 +54,66 @@ func TestConcurrentGenerations(t *testing.T) {
 			t.Errorf("prompt %d: alone %v, concurrently %v", i, alone[i], together[i])
 		}
 	}
-	if m.sched.widest < 2 {
-		t.Fatalf("no pass batched more than one sequence")
+	// Again with passes of at most 5 tokens: prompts are fed in chunks
+	// beside the other sequences' decode steps, with the same results.
+	m.sched.maxRows = 5
+	passes := m.sched.passes
+	for i, p := range prompts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			together[i] = gen(p)
+		}()
 	}
-	t.Logf("%d passes for 4 concurrent generations of 12 tokens; widest batch %d", m.sched.passes-passes, m.sched.widest)
+	wg.Wait()
+	for i := range prompts {
+		if !slices.Equal(alone[i], together[i]) {
+			t.Errorf("prompt %d in chunks: alone %v, concurrently %v", i, alone[i], together[i])
+		}
+	}
+	if m.sched.passes-passes < 14 {
+		t.Fatalf("%d passes: prompts were not chunked", m.sched.passes-passes)
+	}
+}
+
+// TestBatching: while four generations are in progress, the scheduler runs
+// one pass for all four sequences' requests.
+func TestBatching(t *testing.T) {
+	f := openFixture(t, fixture(t, tinyShapes["qwen3"], uniform("f32", gguf.F32)))
+	m, err := Load(f, newPool(t, kernels.SIMD, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.sched.wait = time.Minute // so that only a full batch runs
+	const gens, steps = 4, 3
+	for i := 0; i < gens; i++ {
+		m.sched.begin()
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < gens; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := m.NewSequence()
+			if _, err := s.Prefill(prompt[:3+g]); err != nil {
+				t.Error(err)
+				return
+			}
+			for i := 0; i < steps; i++ {
+				if _, err := s.Decode(10 + g); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := 0; i < gens; i++ {
+		m.sched.end()
+	}
+	if m.sched.passes != 1+steps || m.sched.widest != gens {
+		t.Fatalf("%d passes, widest %d; want %d passes of %d sequences", m.sched.passes, m.sched.widest, 1+steps, gens)
+	}
 }
 
 func TestSequenceErrors(t *testing.T) {
