@@ -96,7 +96,7 @@ export default class extends WorkerEntrypoint {
 		t.Fatal(err)
 	}
 	defer w2.Close()
-	if err := w2.Scheduled(t.Context(), "* * * * *", time.Now()); err == nil || !regexp.MustCompile(`^Error: Handler does not export a scheduled\(\) function\.`).MatchString(err.Error()) {
+	if err := w2.Scheduled(t.Context(), "* * * * *", time.Now()); err == nil || err.Error() != "Handler does not export a scheduled() function." {
 		t.Errorf("without a handler: %v", err)
 	}
 }

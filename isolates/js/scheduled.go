@@ -1,10 +1,14 @@
 package js
 
 import (
+	"errors"
 	"time"
 
 	"github.com/dop251/goja"
 )
+
+// errNoScheduled is workerd's complaint about a worker a cron trigger cannot reach.
+var errNoScheduled = errors.New("Handler does not export a scheduled() function.")
 
 // Scheduled runs the worker's scheduled handler for a cron trigger that fired at at: the
 // default export's scheduled(controller, env, ctx), or scheduled(controller) of a fresh
@@ -26,9 +30,15 @@ func (iso *Isolate) Scheduled(cron string, at time.Time, stop <-chan struct{}) e
 		controller.Set("noRetry", func() {})
 		iso.load("worker")
 		dispatch, _ := goja.AssertFunction(iso.internal.Get("worker").ToObject(vm).Get("dispatchScheduled"))
-		var err error
-		ret, err = dispatch(goja.Undefined(), iso.exportsValue(), controller, iso.envValue(), iso.state)
-		return err
+		r, err := dispatch(goja.Undefined(), iso.exportsValue(), controller, iso.envValue(), iso.state)
+		if err != nil {
+			return err
+		}
+		if goja.IsNull(r) {
+			return errNoScheduled
+		}
+		ret = r.ToObject(vm).Get("0")
+		return nil
 	})
 	if err == nil {
 		_, err = iso.await(ret, stop)

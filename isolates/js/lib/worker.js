@@ -39,14 +39,14 @@ function dispatchFetch(exports, name, request, env, state) {
   return instance ? instance.fetch(request) : handlers.fetch(request, env, ctx);
 }
 
-// dispatchScheduled runs the default export's scheduled handler for a cron trigger.
+// dispatchScheduled runs the default export's scheduled handler for a cron trigger and
+// returns [what it returned], or null when there is no handler.
 function dispatchScheduled(exports, controller, env, state) {
-  const noHandler = "Handler does not export a scheduled() function.";
-  if (exports == null || exports.default == null) throw new Error(noHandler);
+  if (exports == null || exports.default == null) return null;
   const ctx = new ExecutionContext(state);
   const { instance, handlers } = entrypoint(exports, "", env, ctx);
-  if (typeof (instance ?? handlers).scheduled !== "function") throw new Error(noHandler);
-  return instance ? instance.scheduled(controller) : handlers.scheduled(controller, env, ctx);
+  if (typeof (instance ?? handlers).scheduled !== "function") return null;
+  return [instance ? instance.scheduled(controller) : handlers.scheduled(controller, env, ctx)];
 }
 
 // dispatchRPC runs a JS RPC call (text: the serialised arguments, "" for a property read) on
