@@ -37,11 +37,11 @@ type Watcher struct {
 	// charged is the sum of exact charges since the last sample, so that those bytes are not
 	// attributed a second time by CPU share.
 	charged atomic.Int64
-	// gcWanted is set when a tenant's charges suggest a measurement is due.
-	gcWanted atomic.Bool
-	gcBusy   atomic.Bool
+	gcBusy atomic.Bool
 
-	// Sampler state, owned by the sampler goroutine (and by tests through sample).
+	// Sampler state, guarded by sampling: the sampler goroutine owns it, and a tenant whose
+	// charges went over its cap samples at once (Charge).
+	sampling sync.Mutex
 	samples  []metrics.Sample
 	allocs   uint64
 	cycles   uint64
@@ -86,8 +86,11 @@ type Tenant struct {
 	kill   func()
 	killed atomic.Bool
 
-	// startLive is the live heap the last collection before the tenant began measured.
+	// startLive is the live heap the last collection before the tenant began measured;
+	// startNano is when it began, lastRun when it last entered or left JavaScript (UnixNano).
 	startLive int64
+	startNano int64
+	lastRun   atomic.Int64
 	// own is the heap the tenant is thought to keep: allocation attributed to it and exact
 	// charges, reduced at each collection to what the heap's growth allows. Guarded by w.mu.
 	own int64
@@ -115,6 +118,7 @@ func (w *Watcher) Register(limit int64, kill func()) *Tenant {
 	s := [1]metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s[:])
 	t.startLive = int64(s[0].Value.Uint64())
+	t.startNano = time.Now().UnixNano()
 	w.mu.Lock()
 	w.tenants[t] = struct{}{}
 	w.mu.Unlock()
@@ -137,6 +141,7 @@ func (t *Tenant) Enter() {
 	c := cpuclock.Current()
 	now, _ := c.Now()
 	t.entry.Store(&entry{clock: c, start: now})
+	t.lastRun.Store(time.Now().UnixNano())
 	if t.w.active.Add(1) == 1 {
 		t.w.started.Do(func() { go t.w.run() })
 		select {
@@ -148,6 +153,7 @@ func (t *Tenant) Enter() {
 
 // Exit ends what Enter began.
 func (t *Tenant) Exit() {
+	t.lastRun.Store(time.Now().UnixNano())
 	if e := t.entry.Swap(nil); e != nil {
 		if now, ok := e.clock.Now(); ok {
 			t.cpuDone.Add(int64(now - e.start))
@@ -159,8 +165,9 @@ func (t *Tenant) Exit() {
 // Charge accounts for n bytes that are about to be allocated for the tenant in one piece (a
 // buffer, a string built by one call). It reports false, and stops the tenant, when n alone
 // exceeds the cap: such an allocation must not happen at all, since nothing can interrupt it
-// once it has begun. Smaller charges are added to the tenant's account, and a collection to
-// measure the heap is requested when the account goes over the cap.
+// once it has begun. Smaller charges are added to the tenant's account; when the account goes
+// over the cap, the caller waits for a collection and the verdict it brings, and gets false if
+// the tenant was stopped.
 func (t *Tenant) Charge(n int64) bool {
 	if n <= 0 {
 		return !t.killed.Load()
@@ -171,7 +178,10 @@ func (t *Tenant) Charge(n int64) bool {
 	}
 	t.w.charged.Add(n)
 	if t.pending.Add(n)+t.ownSeen.Load() > t.cap {
-		t.w.gcWanted.Store(true)
+		// Bulk allocation outruns a collection run beside it: the tenant itself waits for
+		// one, and for the verdict, before it allocates more.
+		runtime.GC()
+		t.w.sample()
 	}
 	return !t.killed.Load()
 }
@@ -228,6 +238,8 @@ func (w *Watcher) run() {
 // sample attributes the allocation since the previous sample, evaluates the tenants if a
 // collection completed since, and forces one when the heap grew by half a cap without one.
 func (w *Watcher) sample() {
+	w.sampling.Lock()
+	defer w.sampling.Unlock()
 	metrics.Read(w.samples)
 	allocs, cycles := w.samples[0].Value.Uint64(), w.samples[1].Value.Uint64()
 	live, objects := w.samples[2].Value.Uint64(), w.samples[3].Value.Uint64()
@@ -282,7 +294,7 @@ func (w *Watcher) sample() {
 	for _, t := range victims {
 		t.stop()
 	}
-	if minCap > 0 && (int64(objects)-int64(w.live) > minCap/2 || w.gcWanted.Load()) {
+	if minCap > 0 && int64(objects)-int64(w.live) > minCap/2 {
 		w.measure()
 	}
 }
@@ -290,10 +302,6 @@ func (w *Watcher) sample() {
 // evaluate runs after a collection measured the live heap: it picks the tenants found over
 // their caps and shrinks every account to what the heap's growth allows. w.mu is held.
 func (w *Watcher) evaluate(live int64) []*Tenant {
-	var total int64
-	for t := range w.tenants {
-		total += t.own
-	}
 	var victims []*Tenant
 	var worst *Tenant
 	backstop := false
@@ -304,7 +312,7 @@ func (w *Watcher) evaluate(live int64) []*Tenant {
 		growth := live - t.startLive
 		// The heap grew by growth while the tenant lived; what the other tenants could at most
 		// account for is their own allocation, so the rest is certainly the tenant's.
-		if t.own >= t.cap/2 && growth-(total-t.own) > t.cap {
+		if t.own >= t.cap/2 && growth > t.cap && growth-w.others(t) > t.cap {
 			victims = append(victims, t)
 			continue
 		}
@@ -333,6 +341,20 @@ func (w *Watcher) evaluate(live int64) []*Tenant {
 	return victims
 }
 
+// others is what the other tenants could have added to the heap while t lived: the accounts
+// of those that started since, or ran JavaScript since t started. One that was idle all along
+// (an isolate waiting in a pool) added nothing; what it keeps was already there when t began.
+// Only tenants that may be over their caps are asked, so the quadratic cost stays rare.
+func (w *Watcher) others(t *Tenant) int64 {
+	var sum int64
+	for o := range w.tenants {
+		if o != t && (o.startNano >= t.startNano || o.lastRun.Load() >= t.startNano || o.entry.Load() != nil) {
+			sum += o.own
+		}
+	}
+	return sum
+}
+
 // measure forces a collection, at most one at a time and one per gcSpacing, so that the next
 // sample sees the live heap.
 func (w *Watcher) measure() {
@@ -340,7 +362,6 @@ func (w *Watcher) measure() {
 		return
 	}
 	w.lastGC = time.Now()
-	w.gcWanted.Store(false)
 	w.measured.Add(1)
 	go func() {
 		defer w.gcBusy.Store(false)
