@@ -37,7 +37,7 @@ type Watcher struct {
 	// charged is the sum of exact charges since the last sample, so that those bytes are not
 	// attributed a second time by CPU share.
 	charged atomic.Int64
-	gcBusy atomic.Bool
+	gcBusy  atomic.Bool
 
 	// Sampler state, guarded by sampling: the sampler goroutine owns it, and a tenant whose
 	// charges went over its cap samples at once (Charge).
