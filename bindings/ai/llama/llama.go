@@ -22,7 +22,9 @@
 //
 // Weights are uploaded into the pool once at Load; every Sequence shares
 // them and keeps only its own KV cache (float32, 2 × layers × kv heads ×
-// head size × 4 bytes per token).
+// head size × 4 bytes per token). A Pool keeps what was uploaded to it
+// until it is closed, so give each model its own Pool to be able to unload
+// it.
 //
 // # Scheduling
 //

@@ -128,15 +128,7 @@ func (s *Sampler) pick(logits []float32) int {
 	s.cands = c[:0]
 	// Draw from what is left, most likely first, so that a given draw picks
 	// the same token whatever order selection left the candidates in.
-	slices.SortFunc(c, func(a, b cand) int {
-		if a.p != b.p {
-			if a.p > b.p {
-				return -1
-			}
-			return 1
-		}
-		return int(a.id - b.id)
-	})
+	slices.SortFunc(c, byRank)
 	var kept float64
 	for _, e := range c {
 		kept += float64(e.p)
@@ -148,6 +140,17 @@ func (s *Sampler) pick(logits []float32) int {
 		}
 	}
 	return int(c[len(c)-1].id)
+}
+
+// byRank orders candidates by decreasing weight, then increasing id.
+func byRank(a, b cand) int {
+	if a.p != b.p {
+		if a.p > b.p {
+			return -1
+		}
+		return 1
+	}
+	return int(a.id - b.id)
 }
 
 // topK moves the k candidates of largest logit (ties: smaller id) to the

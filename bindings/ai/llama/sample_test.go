@@ -99,15 +99,7 @@ func TestTopKAndNucleus(t *testing.T) {
 			c[i] = cand{int32(i), float32(r.IntN(40))} // many ties
 		}
 		sorted := slices.Clone(c)
-		slices.SortFunc(sorted, func(a, b cand) int {
-			if a.p != b.p {
-				if a.p > b.p {
-					return -1
-				}
-				return 1
-			}
-			return int(a.id - b.id)
-		})
+		slices.SortFunc(sorted, byRank)
 		k := 1 + r.IntN(n)
 		top := topK(slices.Clone(c), k)
 		ids := func(x []cand) []int32 {

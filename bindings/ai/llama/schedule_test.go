@@ -39,38 +39,29 @@ func TestConcurrentGenerations(t *testing.T) {
 	for i, p := range prompts {
 		alone[i] = gen(p)
 	}
-	together := make([][]int, len(prompts))
-	var wg sync.WaitGroup
-	for i, p := range prompts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			together[i] = gen(p)
-		}()
-	}
-	wg.Wait()
-	for i := range prompts {
-		if !slices.Equal(alone[i], together[i]) {
-			t.Errorf("prompt %d: alone %v, concurrently %v", i, alone[i], together[i])
+	concurrently := func(how string) {
+		together := make([][]int, len(prompts))
+		var wg sync.WaitGroup
+		for i, p := range prompts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				together[i] = gen(p)
+			}()
+		}
+		wg.Wait()
+		for i := range prompts {
+			if !slices.Equal(alone[i], together[i]) {
+				t.Errorf("prompt %d: alone %v, %s %v", i, alone[i], how, together[i])
+			}
 		}
 	}
+	concurrently("concurrently")
 	// Again with passes of at most 5 tokens: prompts are fed in chunks
 	// beside the other sequences' decode steps, with the same results.
 	m.sched.maxRows = 5
 	passes := m.sched.passes
-	for i, p := range prompts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			together[i] = gen(p)
-		}()
-	}
-	wg.Wait()
-	for i := range prompts {
-		if !slices.Equal(alone[i], together[i]) {
-			t.Errorf("prompt %d in chunks: alone %v, concurrently %v", i, alone[i], together[i])
-		}
-	}
+	concurrently("concurrently in chunks")
 	if m.sched.passes-passes < 14 {
 		t.Fatalf("%d passes: prompts were not chunked", m.sched.passes-passes)
 	}
