@@ -314,8 +314,11 @@ func TestWebAssemblyFuncrefTables(t *testing.T) {
 			const w = new WebAssembly.Instance(require("molt:wasm/jsfunc.wasm").default, { e: { f: (x) => x * 10 } }).exports.f;
 			a.table.set(0, w);
 			return [a.callAt(0, 4), a.table.get(0) === w, w(2)];`, want: `[40,true,20]`},
-		{name: "but cannot be read back", body: linked + `a.table.get(4);`, errName: "TypeError",
-			errMsg: "molt: the funcref refers to a function its instance imports, which molt cannot hand back to the embedder (Wasm can still call it)"},
+		{name: "and read back from it", body: linked + `const f = a.table.get(4);
+			return [f(3), f.length, f === note, f === a.table.get(4), noted];`, want: `[103,1,false,true,[3]]`},
+		{name: "and through an imported table, from the instance that imports it", body: linked + `
+			const b = with_({ memory, table: a.table, g, note: () => -1 });
+			return [a.table.get(4)(5), b.callAt(4, 6), noted];`, want: `[105,106,[5,6]]`},
 		{name: "set takes exported functions", body: linked + `a.table.set(0, a.dbl);
 			return [a.callAt(0, 3), a.table.get(0) === a.dbl];`, want: `[6,true]`},
 		{name: "set takes functions read from a table", body: linked + `a.table.set(1, a.table.get(2));

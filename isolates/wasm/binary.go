@@ -206,6 +206,42 @@ func (r *reader) limits() (min, max uint64, hasMax bool) {
 	return min, max, hasMax
 }
 
+// constExpr reads a constant expression up to its end, passing the function of each ref.func
+// to mark (when not nil).
+func (r *reader) constExpr(mark func(uint32)) {
+	for r.err == nil {
+		switch op := r.byte(); op {
+		case 0x0b:
+			return
+		case 0x41, 0x42: // i32.const, i64.const: signed LEB128, read past as unsigned
+			r.u64()
+		case 0x43:
+			r.skip(4)
+		case 0x44:
+			r.skip(8)
+		case 0x23: // global.get
+			r.u32()
+		case 0xd0: // ref.null
+			r.byte()
+		case 0xd2: // ref.func
+			if i := r.u32(); mark != nil {
+				mark(i)
+			}
+		case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e: // extended constants: add, sub, mul
+		default:
+			r.fail("unsupported instruction 0x%x in a constant expression", op)
+		}
+	}
+}
+
+func (r *reader) skip(n int) {
+	if r.err == nil && n > len(r.b)-r.off {
+		r.fail("unexpected end")
+		return
+	}
+	r.off += n
+}
+
 // valueTypes reads a vector of value types.
 func (r *reader) valueTypes() []api.ValueType {
 	n := r.u32()

@@ -108,6 +108,8 @@ type Module struct {
 	hosts     hostImports
 	tables    map[string]TableType // exported tables by name
 	types     []funcType
+	// importRefs are the imported functions the module may make funcrefs to (tables.go).
+	importRefs []uint32
 
 	definesOnce sync.Once
 	defines     map[string]bool // exported functions the module defines itself
@@ -162,14 +164,9 @@ func (e *Engine) Compile(bin []byte) (*Module, error) {
 	if err != nil {
 		return nil, &CompileError{Err: err}
 	}
-	code := bin
-	for _, exp := range iface.exports {
-		if exp.Kind == "table" {
-			if code, err = addTableAccessors(bin); err != nil {
-				return nil, &CompileError{Err: err}
-			}
-			break
-		}
+	code, importRefs, err := addAccessors(bin)
+	if err != nil {
+		return nil, &CompileError{Err: err}
 	}
 	code = coalesceData(code)
 	c, err := e.rt.CompileModule(context.Background(), code)
@@ -177,7 +174,7 @@ func (e *Engine) Compile(bin []byte) (*Module, error) {
 		return nil, &CompileError{Err: err}
 	}
 	m = &Module{engine: e, compiled: c, Hash: h, Size: len(bin), Imports: iface.imports, Exports: iface.exports,
-		minMemory: iface.minPages * PageSize, tables: iface.tables, types: iface.types}
+		minMemory: iface.minPages * PageSize, tables: iface.tables, types: iface.types, importRefs: importRefs}
 	e.mu.Lock()
 	if prev := e.modules[h]; prev != nil {
 		m = prev

@@ -101,6 +101,8 @@ type Instance struct {
 	module *Module
 	mod    api.Module
 	store  *Store
+	// resolve holds the instances its import modules resolved to.
+	resolve map[string]api.Module
 }
 
 // Module returns the module the instance was made from.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -34,6 +35,10 @@ type Store struct {
 	lastType int
 	reader   api.Module // funcRefReader
 	refs     map[funcKey]uint64
+	// imported maps the funcrefs instances made to their own imports to the functions behind
+	// them, learned from the instances in unread when a funcref is first read.
+	imported map[uint64]api.Function
+	unread   []*Instance
 }
 
 type instanceHosts struct {
@@ -50,7 +55,8 @@ type storeKey struct{}
 
 // NewStore returns a store whose calls run in ctx and whose memories grow under budget.
 func (e *Engine) NewStore(ctx context.Context, budget *Budget) *Store {
-	s := &Store{engine: e, budget: budget, hosts: map[api.Module]instanceHosts{}, modules: map[*Module]bool{}, refs: map[funcKey]uint64{}}
+	s := &Store{engine: e, budget: budget, hosts: map[api.Module]instanceHosts{}, modules: map[*Module]bool{}, refs: map[funcKey]uint64{},
+		imported: map[uint64]api.Function{}}
 	s.ctx = context.WithValue(ctx, storeKey{}, s)
 	return s
 }
@@ -103,7 +109,11 @@ func (s *Store) Instantiate(m *Module, funcs []HostFunc, externs []Extern) (*Ins
 		return nil, err
 	}
 	s.modules[m] = true
-	return &Instance{module: m, mod: mod, store: s}, nil
+	in := &Instance{module: m, mod: mod, store: s, resolve: resolve}
+	if len(m.importRefs) > 0 {
+		s.unread = append(s.unread, in)
+	}
+	return in, nil
 }
 
 // instantiate instantiates m in ctx under the store's budget, its imports from resolve.
@@ -353,6 +363,16 @@ func (s *Store) Func(ref uint64) (api.Function, error) {
 	if err := s.Call(s.reader.ExportedFunction("put"), []uint64{ref}); err != nil {
 		return nil, err
 	}
+	for len(s.unread) > 0 {
+		in := s.unread[0]
+		s.unread = s.unread[1:]
+		if err := s.learnImportRefs(in); err != nil {
+			return nil, err
+		}
+	}
+	if f := s.imported[ref]; f != nil {
+		return f, nil
+	}
 	if s.typed != len(s.modules) {
 		s.gatherTypes()
 	}
@@ -360,10 +380,9 @@ func (s *Store) Func(ref uint64) (api.Function, error) {
 		k := (s.lastType + i) % len(s.types)
 		if f := lookupFunction(s.reader, s.types[k]); f != nil {
 			if f.Definition().GoFunction() != nil {
-				// A funcref an instance made to a function it imports (ref.func or an
-				// element segment): wazero's lookup finds the shim behind it but always
-				// takes its function 0, the first host function, so which function it is
-				// cannot be told. Every other funcref here is to a Wasm function.
+				// A funcref an instance made to a function it imports that learnImportRefs
+				// did not learn: wazero's lookup finds the shim behind it but always takes
+				// its function 0, the first host function, so which it is cannot be told.
 				return nil, ErrImportFuncRef
 			}
 			s.lastType = k
@@ -371,6 +390,25 @@ func (s *Store) Func(ref uint64) (api.Function, error) {
 		}
 	}
 	return nil, fmt.Errorf("wasm: funcref %#x has none of the function types of the isolate's modules", ref)
+}
+
+// learnImportRefs records the funcrefs in makes to its imports (see tables.go), each as the
+// function the import is bound to: an export of the shim or linker it was instantiated with.
+func (s *Store) learnImportRefs(in *Instance) error {
+	fis := in.module.FunctionImports()
+	for _, i := range in.module.importRefs {
+		st := []uint64{0}
+		if err := s.Call(in.mod.ExportedFunction(importRef+strconv.Itoa(int(i))), st); err != nil {
+			return err
+		}
+		fi := fis[i]
+		if from := in.resolve[fi.Module]; from != nil {
+			if f := from.ExportedFunction(fi.Name); f != nil {
+				s.imported[st[0]] = f
+			}
+		}
+	}
+	return nil
 }
 
 // gatherTypes lists the distinct function types of the store's modules.

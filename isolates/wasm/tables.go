@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"fmt"
+	"strconv"
 )
 
 // wazero's API reaches exported functions, memories and globals but not tables, which the
@@ -15,13 +16,22 @@ import (
 //	__molt_table_set:NAME   (i32, ref)
 //
 // where ref is the table's element type, funcref or externref.
+//
+// A funcref that an instance makes to a function it imports (an element segment or ref.func
+// naming an import) cannot be looked up by wazero, which takes function 0 of the module
+// behind it. So a module that may make such funcrefs also gets, for each import r it names,
+//
+//	__molt_import_ref:r     () -> funcref                    (ref.func r)
+//
+// and the Store learns those funcref values from them and what each stands for.
 
-// Table accessor export prefixes.
+// Accessor export prefixes.
 const (
 	tableSize = "__molt_table_size:"
 	tableGrow = "__molt_table_grow:"
 	tableGet  = "__molt_table_get:"
 	tableSet  = "__molt_table_set:"
+	importRef = "__molt_import_ref:"
 )
 
 const valI32 = 0x7f
@@ -35,12 +45,12 @@ type section struct {
 // sectionOrder is where each known section goes; custom sections (0) stay where they are.
 var sectionOrder = map[byte]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13}
 
-// addTableAccessors returns bin with accessors for its exported tables, or bin itself when it
-// exports none.
-func addTableAccessors(bin []byte) ([]byte, error) {
+// addAccessors returns bin with accessors for its exported tables and referenced imports, and
+// the indexes of those imports, or bin itself when it needs none.
+func addAccessors(bin []byte) ([]byte, []uint32, error) {
 	secs, err := splitSections(bin)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Table types in index order: imported tables first, then the module's own.
 	var tableTypes []byte
@@ -76,7 +86,7 @@ func addTableAccessors(bin []byte) ([]byte, error) {
 				if t == 0x40 {
 					// A table with an initialiser expression (function references proposal):
 					// not produced by the toolchains molt supports.
-					return nil, fmt.Errorf("table %d has an initialiser expression, which molt does not support", len(tableTypes))
+					return nil, nil, fmt.Errorf("table %d has an initialiser expression, which molt does not support", len(tableTypes))
 				}
 				tableTypes = append(tableTypes, t)
 				r.limits()
@@ -95,11 +105,12 @@ func addTableAccessors(bin []byte) ([]byte, error) {
 			}
 		}
 		if r.err != nil {
-			return nil, fmt.Errorf("section %d: %w", s.id, r.err)
+			return nil, nil, fmt.Errorf("section %d: %w", s.id, r.err)
 		}
 	}
-	if len(exported) == 0 {
-		return bin, nil
+	refs := referencedImports(secs, funcImports)
+	if len(exported) == 0 && len(refs) == 0 {
+		return bin, nil, nil
 	}
 	var types, funcs, codes, exports [][]byte
 	var typeCount, funcCount uint32
@@ -131,7 +142,7 @@ func addTableAccessors(bin []byte) ([]byte, error) {
 	}
 	for _, e := range exported {
 		if int(e.index) >= len(tableTypes) {
-			return nil, fmt.Errorf("export %q names table %d, which does not exist", e.name, e.index)
+			return nil, nil, fmt.Errorf("export %q names table %d, which does not exist", e.name, e.index)
 		}
 		ref := tableTypes[e.index]
 		t := uleb(uint64(e.index))
@@ -140,11 +151,90 @@ func addTableAccessors(bin []byte) ([]byte, error) {
 		add(tableGet+e.name, []byte{valI32}, []byte{ref}, append([]byte{0x20, 0, 0x25}, t...))
 		add(tableSet+e.name, []byte{valI32, ref}, nil, append([]byte{0x20, 0, 0x20, 1, 0x26}, t...))
 	}
+	for _, i := range refs {
+		add(importRef+strconv.Itoa(int(i)), nil, []byte{ValueTypeFuncref}, append([]byte{0xd2}, uleb(uint64(i))...))
+	}
 	secs = appendToVector(secs, 1, types)
 	secs = appendToVector(secs, 3, funcs)
 	secs = appendToVector(secs, 7, exports)
 	secs = appendToVector(secs, 10, codes)
-	return joinSections(bin[:8], secs), nil
+	return joinSections(bin[:8], secs), refs, nil
+}
+
+// referencedImports lists the imported functions (indexes below funcImports) that the module
+// may make funcrefs to: those its element segments, global initialisers and exports name,
+// which are all ref.func may name. A module it cannot read gets none.
+func referencedImports(secs []section, funcImports uint32) []uint32 {
+	seen := map[uint32]bool{}
+	var out []uint32
+	mark := func(i uint32) {
+		if i < funcImports && !seen[i] {
+			seen[i] = true
+			out = append(out, i)
+		}
+	}
+	funcVec := func(r *reader) {
+		for n := r.u32(); n > 0 && r.err == nil; n-- {
+			mark(r.u32())
+		}
+	}
+	exprVec := func(r *reader) {
+		for n := r.u32(); n > 0 && r.err == nil; n-- {
+			r.constExpr(mark)
+		}
+	}
+	for _, s := range secs {
+		r := &reader{b: s.body}
+		switch s.id {
+		case 6:
+			for n := r.u32(); n > 0 && r.err == nil; n-- {
+				r.byte()
+				r.byte()
+				r.constExpr(mark)
+			}
+		case 7:
+			for n := r.u32(); n > 0 && r.err == nil; n-- {
+				r.name()
+				kind, idx := r.byte(), r.u32()
+				if kind == kindFunc {
+					mark(idx)
+				}
+			}
+		case 9:
+			for n := r.u32(); n > 0 && r.err == nil; n-- {
+				switch flags := r.u32(); flags {
+				case 0:
+					r.constExpr(nil)
+					funcVec(r)
+				case 1, 3:
+					r.byte()
+					funcVec(r)
+				case 2:
+					r.u32()
+					r.constExpr(nil)
+					r.byte()
+					funcVec(r)
+				case 4:
+					r.constExpr(nil)
+					exprVec(r)
+				case 5, 7:
+					r.byte()
+					exprVec(r)
+				case 6:
+					r.u32()
+					r.constExpr(nil)
+					r.byte()
+					exprVec(r)
+				default:
+					r.fail("unknown element segment flags %d", flags)
+				}
+			}
+		}
+		if r.err != nil {
+			return nil
+		}
+	}
+	return out
 }
 
 // splitSections cuts a module binary (already checked by readInterface) into its sections.
