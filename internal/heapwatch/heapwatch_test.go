@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/moltworker/molt/internal/cpuclock"
 )
 
 func TestChargeOverCapStopsAtOnce(t *testing.T) {
@@ -50,5 +52,22 @@ func TestSamplerStopsKeeper(t *testing.T) {
 	}
 	if mb := len(kept) * 4096 >> 20; mb > 64 {
 		t.Errorf("stopped only after keeping %d MiB of a 16 MiB cap", mb)
+	}
+}
+
+// BenchmarkSample measures one sample with 16 tenants, two of them in JavaScript: the sampler
+// runs one every Interval while any tenant is.
+func BenchmarkSample(b *testing.B) {
+	w := New()
+	for i := 0; i < 16; i++ {
+		t := w.Register(128<<20, func() {})
+		defer t.Close()
+		if i < 2 {
+			t.entry.Store(&entry{clock: cpuclock.Current()})
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w.sample()
 	}
 }
