@@ -139,6 +139,8 @@ func TestWebAssemblyAPI(t *testing.T) {
 		{name: "standalone globals", body: `const g = new WebAssembly.Global({ value: "i64", mutable: true }, 5n); g.value = 2n ** 64n + 1n;
 			const f = new WebAssembly.Global({ value: "f32" }, 1.1);
 			return [String(g.value), f.value === Math.fround(1.1)];`, want: `["1",true]`},
+		{name: "a Global of no WebAssembly type", body: `new WebAssembly.Global({ value: "toString" });`, errName: "TypeError",
+			errMsg: "WebAssembly.Global(): Descriptor property 'value' must be a WebAssembly type"},
 		{name: "standalone externref table", body: `const t = new WebAssembly.Table({ element: "externref", initial: 2 }, "v");
 			return [t.length, t.get(1), t.grow(1), t.length];`, want: `[2,"v",2,3]`},
 		{name: "namespace", body: `return [String(WebAssembly), Object.keys(WebAssembly).length, typeof WebAssembly.instantiateStreaming];`,

@@ -195,7 +195,7 @@ class Global {
     descriptor(desc, api);
     let type = String(desc.value);
     if (type === "anyfunc") type = "funcref";
-    if (!(type in defaultValues)) throw new TypeError(`${api}: Descriptor property 'value' must be a WebAssembly type`);
+    if (!Object.hasOwn(defaultValues, type)) throw new TypeError(`${api}: Descriptor property 'value' must be a WebAssembly type`);
     const mutable = Boolean(desc.mutable);
     const v = value === undefined ? defaultValues[type] : value;
     if (!mutable && (type === "externref" || type === "funcref") && v !== null) {
