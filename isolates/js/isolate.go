@@ -3,6 +3,7 @@ package js
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -80,9 +81,11 @@ type Isolate struct {
 	libs     map[string]*goja.Object
 
 	// CPU accounting: time spent inside JavaScript, excluding awaits on I/O and timers.
-	cpu      time.Duration
-	current  atomic.Pointer[entry]
-	watchdog *time.Timer
+	cpu     time.Duration
+	current atomic.Pointer[entry]
+	// watchdog is read by the timer's own goroutine, hence atomic: the callback can run
+	// before an ordinary field written after time.AfterFunc would be visible to it.
+	watchdog atomic.Pointer[time.Timer]
 	// clock is the time JavaScript sees: as on Workers, it advances only between entries into
 	// JavaScript, never while code runs, so that code cannot time itself precisely.
 	clock time.Time
@@ -198,16 +201,18 @@ func (iso *Isolate) enter(fn func() error) error {
 	e.start, _ = e.clock.Now()
 	if limit > 0 {
 		iso.current.Store(e)
-		if iso.watchdog == nil {
-			iso.watchdog = time.AfterFunc(e.budget, iso.checkCPU)
-		} else {
-			iso.watchdog.Reset(e.budget)
+		t := iso.watchdog.Load()
+		if t == nil {
+			// Armed only once stored, so checkCPU always finds the timer it runs for.
+			t = time.AfterFunc(time.Duration(math.MaxInt64), iso.checkCPU)
+			iso.watchdog.Store(t)
 		}
+		t.Reset(e.budget)
 	}
 	err := fn()
 	if limit > 0 {
 		iso.current.Store(nil)
-		iso.watchdog.Stop()
+		iso.watchdog.Load().Stop()
 	}
 	iso.vm.ClearInterrupt()
 	iso.cpu += e.used()
@@ -257,7 +262,7 @@ func (iso *Isolate) checkCPU() {
 		return
 	}
 	if used := e.used(); used < e.budget {
-		iso.watchdog.Reset(e.budget - used)
+		iso.watchdog.Load().Reset(e.budget - used)
 		return
 	}
 	iso.vm.Interrupt(cpuInterrupt{})
@@ -279,8 +284,8 @@ func (iso *Isolate) call(fn goja.Callable, this goja.Value, args ...goja.Value) 
 
 // Close releases what the isolate holds outside the Go heap: open host bodies and timers.
 func (iso *Isolate) Close() {
-	if iso.watchdog != nil {
-		iso.watchdog.Stop()
+	if t := iso.watchdog.Load(); t != nil {
+		t.Stop()
 	}
 	if iso.mem != nil {
 		iso.mem.Close()
