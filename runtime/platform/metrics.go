@@ -21,6 +21,7 @@ type metrics struct {
 	durations map[[2]string]*histogram
 	deploys   map[[3]string]uint64 // tenant, worker, result
 	runs      map[[3]string]uint64 // scheduled runs: tenant, worker, outcome
+	calls     map[[3]string]uint64 // JS RPC calls over service bindings: tenant, worker, outcome
 }
 
 type histogram struct {
@@ -30,7 +31,7 @@ type histogram struct {
 }
 
 func newMetrics() *metrics {
-	return &metrics{requests: map[[3]string]uint64{}, durations: map[[2]string]*histogram{}, deploys: map[[3]string]uint64{}, runs: map[[3]string]uint64{}}
+	return &metrics{requests: map[[3]string]uint64{}, durations: map[[2]string]*histogram{}, deploys: map[[3]string]uint64{}, runs: map[[3]string]uint64{}, calls: map[[3]string]uint64{}}
 }
 
 func (m *metrics) request(tenant, worker string, status int, d time.Duration) {
@@ -63,9 +64,15 @@ func (m *metrics) deploy(tenant, worker string, err error) {
 	m.mu.Unlock()
 }
 
-func (m *metrics) scheduled(tenant, worker, outcome string) {
+func (m *metrics) scheduled(tenant, worker, outcome string) { m.count(m.runs, tenant, worker, outcome) }
+
+// rpc counts a JS RPC call by outcome: ok, exception (the method threw), error (the call
+// could not run: worker gone, limits).
+func (m *metrics) rpc(tenant, worker, outcome string) { m.count(m.calls, tenant, worker, outcome) }
+
+func (m *metrics) count(c map[[3]string]uint64, tenant, worker, label string) {
 	m.mu.Lock()
-	m.runs[[3]string{tenant, worker, outcome}]++
+	c[[3]string{tenant, worker, label}]++
 	m.mu.Unlock()
 }
 
@@ -100,6 +107,10 @@ func (p *Platform) Metrics() http.Handler {
 		b.WriteString("# HELP molt_scheduled_total Cron trigger runs by outcome.\n# TYPE molt_scheduled_total counter\n")
 		for _, k := range sortedKeys(m.runs) {
 			fmt.Fprintf(&b, "molt_scheduled_total{tenant=%q,worker=%q,outcome=%q} %d\n", k[0], k[1], k[2], m.runs[k])
+		}
+		b.WriteString("# HELP molt_rpc_calls_total JS RPC calls over service bindings by the called worker and outcome.\n# TYPE molt_rpc_calls_total counter\n")
+		for _, k := range sortedKeys(m.calls) {
+			fmt.Fprintf(&b, "molt_rpc_calls_total{tenant=%q,worker=%q,outcome=%q} %d\n", k[0], k[1], k[2], m.calls[k])
 		}
 		m.mu.Unlock()
 		fmt.Fprintf(&b, "# HELP molt_workers Workers serving.\n# TYPE molt_workers gauge\nmolt_workers %d\n", len(p.front.Load().live))

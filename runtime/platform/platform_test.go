@@ -777,6 +777,8 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 			`molt_deploys_total{tenant="acme",worker="live",result="refused"} 1`,
 			`molt_deploys_total{tenant="globex",worker="hello",result="refused"} 1`,
 			`molt_request_duration_seconds_count{tenant="acme",worker="live"} `,
+			`molt_rpc_calls_total{tenant="acme",worker="auth",outcome="exception"} `,
+			`molt_rpc_calls_total{tenant="acme",worker="auth",outcome="ok"} `,
 			"molt_workers 7\n", // hello, router, store-a, store-g, live, counter-owner, counter-client
 		} {
 			if !strings.Contains(text, want) {

@@ -65,5 +65,14 @@ func (t *serviceTarget) Call(ctx context.Context, entrypoint, method string, arg
 		return service.Result{}, err
 	}
 	defer l.mu.RUnlock()
-	return l.host.Call(ctx, entrypoint, method, args)
+	res, err := l.host.Call(ctx, entrypoint, method, args)
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "error"
+	case res.Threw:
+		outcome = "exception"
+	}
+	t.p.metrics.rpc(t.tenant, t.target, outcome)
+	return res, err
 }
