@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"log/slog"
@@ -296,7 +295,7 @@ func watchRSS() func() int64 {
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if v := readRSS(); v > peak.Load() {
+			if v := testutil.RSS(); v > peak.Load() {
 				peak.Store(v)
 			}
 			select {
@@ -307,21 +306,4 @@ func watchRSS() func() int64 {
 		}
 	}()
 	return func() int64 { close(done); return peak.Load() }
-}
-
-// readRSS is VmRSS from /proc/self/status, in bytes; 0 where there is no procfs.
-func readRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

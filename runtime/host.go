@@ -72,15 +72,15 @@ func (h *Host) Server(addr string) *http.Server {
 // ServeHTTP runs the request through a fresh isolate of the current worker. A panic in molt's
 // code while serving it fails this request alone, with a 500.
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	cw := &containedWriter{ResponseWriter: w}
-	defer h.contain(cw, r)
-	h.serve(cw, r)
+	rec := &statusRecorder{ResponseWriter: w}
+	defer h.contain(rec, r)
+	h.serve(rec, r)
 }
 
 // contain recovers a panic of the request being served: a 500 if nothing was written yet, the
 // connection cut otherwise, and the panic with its stack in the log. net/http would otherwise
 // only drop the connection, and a panic on a goroutine of ours would end the process.
-func (h *Host) contain(w *containedWriter, r *http.Request) {
+func (h *Host) contain(w *statusRecorder, r *http.Request) {
 	p := recover()
 	if p == nil {
 		return
@@ -89,32 +89,13 @@ func (h *Host) contain(w *containedWriter, r *http.Request) {
 		panic(p)
 	}
 	h.log.Error("internal error serving a request", "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-	if w.wrote {
+	if w.status != 0 {
 		panic(http.ErrAbortHandler)
 	}
 	h.errorPage(w, r, http.StatusInternalServerError, "Internal error",
 		"molt failed while serving this request; the host's log has the details.")
 	h.logRequest(r, http.StatusInternalServerError, time.Now(), 0)
 }
-
-// containedWriter notes whether the response has started, for contain.
-type containedWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (c *containedWriter) WriteHeader(code int) {
-	c.wrote = true
-	c.ResponseWriter.WriteHeader(code)
-}
-
-func (c *containedWriter) Write(p []byte) (int, error) {
-	c.wrote = true
-	return c.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the server's writer (Flush, full duplex).
-func (c *containedWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -305,6 +286,8 @@ func tlsVersionName(v uint16) string {
 	return ""
 }
 
+// statusRecorder notes the status of the response written through it: for the log of a
+// proxied request, and for contain, to tell whether the response has started.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -314,6 +297,16 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+func (s *statusRecorder) Write(p []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the server's writer (Flush, full duplex).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // testScheduled runs the scheduled handler as a cron trigger would, for a test route, and
 // answers as wrangler dev does: 200 "Ran scheduled event", or 500 with the error.

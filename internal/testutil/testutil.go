@@ -1,11 +1,15 @@
 // Package testutil holds the few helpers that tests across molt's packages share: projects
-// written to temporary directories and log sinks that goroutines write while a test reads.
+// written to temporary directories, log sinks that goroutines write while a test reads, and
+// the process's resident set size.
 package testutil
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -46,4 +50,21 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// RSS returns the process's resident set size in bytes, or 0 where /proc is missing.
+func RSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -1,19 +1,18 @@
 package js
 
 import (
-	"bufio"
 	"bytes"
 
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/moltworker/molt/internal/testutil"
 )
 
 // TestFixedLengthStreamOverHTTP checks that a FixedLengthStream's length becomes the response's
@@ -105,23 +104,6 @@ func bulkOrigin(t *testing.T, n int64) *httptest.Server {
 	return srv
 }
 
-// rssBytes returns the process's resident set size, or 0 where /proc is missing.
-func rssBytes() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
 // TestStreamThroughWorkerFlatMemory streams a large subrequest body through a worker's
 // transform to the client and checks that memory stays flat: nothing buffers the body. It
 // reports the peak RSS and the heap's peak growth.
@@ -158,7 +140,7 @@ func TestStreamThroughWorkerFlatMemory(t *testing.T) {
 					if h := int64(m.HeapInuse); h > peakHeap.Load() {
 						peakHeap.Store(h)
 					}
-					if r := rssBytes(); r > peakRSS.Load() {
+					if r := testutil.RSS(); r > peakRSS.Load() {
 						peakRSS.Store(r)
 					}
 					select {
