@@ -113,31 +113,47 @@ func (r *Registry) Run(ctx context.Context, model string, inputs map[string]any)
 // RunJSON is Run for inputs and a result in JSON, as env.AI.run sends and
 // receives them. Inputs must be a JSON object; nil stands for none, as when
 // env.AI.run is called without inputs. The model is checked first, as
-// Workers AI does.
+// Workers AI does. A streamed result (stream: true) is an error here: use
+// Respond.
 func (r *Registry) RunJSON(ctx context.Context, model string, inputs []byte) ([]byte, error) {
+	out, stream, err := r.Respond(ctx, model, inputs)
+	if stream != nil {
+		stream.Close()
+		return nil, fmt.Errorf("ai: %s: the result is a stream, not JSON", model)
+	}
+	return out, err
+}
+
+// Respond is RunJSON for results that may be streamed: the result is
+// either JSON text or, for stream: true, an *EventStream the caller must
+// read or close.
+func (r *Registry) Respond(ctx context.Context, model string, inputs []byte) ([]byte, *EventStream, error) {
 	m, err := r.model(ctx, model)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in := map[string]any{}
 	if inputs != nil {
 		var v any
 		if err := json.Unmarshal(inputs, &v); err != nil {
-			return nil, InvalidInput(fmt.Sprintf("Error: the inputs are not JSON: %v", err))
+			return nil, nil, InvalidInput(fmt.Sprintf("Error: the inputs are not JSON: %v", err))
 		}
 		if in, _ = v.(map[string]any); in == nil {
-			return nil, InvalidInput(fmt.Sprintf("Error: type mismatch at '/': %s is not an object", describe(v)))
+			return nil, nil, InvalidInput(fmt.Sprintf("Error: type mismatch at '/': %s is not an object", describe(v)))
 		}
 	}
 	res, err := m.Run(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if s, ok := res.(*EventStream); ok {
+		return nil, s, nil
 	}
 	out, err := json.Marshal(res)
 	if err != nil {
-		return nil, fmt.Errorf("ai: %s: encoding the result: %w", model, err)
+		return nil, nil, fmt.Errorf("ai: %s: encoding the result: %w", model, err)
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 // model is Load with a load failure logged and reported as Workers AI's
