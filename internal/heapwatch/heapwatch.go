@@ -136,11 +136,10 @@ func (t *Tenant) Close() {
 func (t *Tenant) Exceeded() bool { return t.killed.Load() }
 
 // Enter marks the calling goroutine, locked to its OS thread, as running JavaScript for the
-// tenant until Exit: allocation during that time is attributed by the thread's CPU clock.
-func (t *Tenant) Enter() {
-	c := cpuclock.Current()
-	now, _ := c.Now()
-	t.entry.Store(&entry{clock: c, start: now})
+// tenant until Exit: allocation during that time is attributed by the thread's CPU clock c,
+// which read start as the entry began (the caller reads it anyway, for the CPU cap).
+func (t *Tenant) Enter(c cpuclock.Clock, start time.Duration) {
+	t.entry.Store(&entry{clock: c, start: start})
 	t.lastRun.Store(time.Now().UnixNano())
 	if t.w.active.Add(1) == 1 {
 		t.w.started.Do(func() { go t.w.run() })
@@ -151,14 +150,11 @@ func (t *Tenant) Enter() {
 	}
 }
 
-// Exit ends what Enter began.
-func (t *Tenant) Exit() {
+// Exit ends what Enter began; used is the thread CPU time the entry took.
+func (t *Tenant) Exit(used time.Duration) {
 	t.lastRun.Store(time.Now().UnixNano())
-	if e := t.entry.Swap(nil); e != nil {
-		if now, ok := e.clock.Now(); ok {
-			t.cpuDone.Add(int64(now - e.start))
-		}
-	}
+	t.entry.Store(nil)
+	t.cpuDone.Add(int64(used))
 	t.w.active.Add(-1)
 }
 

@@ -37,8 +37,10 @@ func TestSamplerStopsKeeper(t *testing.T) {
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		tn.Enter()
-		defer tn.Exit()
+		c := cpuclock.Current()
+		start, _ := c.Now()
+		tn.Enter(c, start)
+		defer func() { now, _ := c.Now(); tn.Exit(now - start) }()
 		var kept [][]byte
 		deadline := time.Now().Add(20 * time.Second)
 		for !stop.Load() && time.Now().Before(deadline) {

@@ -192,13 +192,12 @@ func (iso *Isolate) enter(fn func() error) error {
 	// measures exactly the time this entry computes.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if iso.mem != nil {
-		iso.mem.Enter()
-		defer iso.mem.Exit()
-	}
 	iso.clock = time.Now()
 	e := &entry{clock: cpuclock.Current(), budget: limit - iso.cpu}
 	e.start, _ = e.clock.Now()
+	if iso.mem != nil {
+		iso.mem.Enter(e.clock, e.start)
+	}
 	if limit > 0 {
 		iso.current.Store(e)
 		t := iso.watchdog.Load()
@@ -215,7 +214,11 @@ func (iso *Isolate) enter(fn func() error) error {
 		iso.watchdog.Load().Stop()
 	}
 	iso.vm.ClearInterrupt()
-	iso.cpu += e.used()
+	used := e.used()
+	iso.cpu += used
+	if iso.mem != nil {
+		iso.mem.Exit(used)
+	}
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
 		switch ie.Value().(type) {
