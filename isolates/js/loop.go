@@ -112,8 +112,11 @@ func (h *timerHeap) Pop() any {
 func (h timerHeap) peek() *timer     { return h[0] }
 func (h *timerHeap) remove(t *timer) { heap.Remove(h, t.index) }
 
-// addTimer schedules fn after d (and every d after that when repeat is set) and returns its id.
-func (l *loop) addTimer(d time.Duration, repeat bool, fn func() error) int {
+// addTimer schedules fn d after from (and every d after that when repeat is set) and returns its
+// id. from is the time JavaScript saw when it set the timer: on Workers the clock stands still
+// while code runs, so timers set in one run are ordered by their delays alone, however long the
+// run took between them.
+func (l *loop) addTimer(from time.Time, d time.Duration, repeat bool, fn func() error) int {
 	if d < 0 {
 		d = 0
 	}
@@ -122,7 +125,7 @@ func (l *loop) addTimer(d time.Duration, repeat bool, fn func() error) int {
 	}
 	l.timerID++
 	l.seq++
-	t := &timer{id: l.timerID, when: time.Now().Add(d), seq: l.seq, interval: d, repeat: repeat, fn: fn}
+	t := &timer{id: l.timerID, when: from.Add(d), seq: l.seq, interval: d, repeat: repeat, fn: fn}
 	heap.Push(&l.timers, t)
 	l.byID[t.id] = t
 	return t.id

@@ -24,7 +24,7 @@ func (iso *Isolate) schedule(fn goja.Callable, delay float64, repeat bool, args 
 		delay = 0
 	}
 	d := time.Duration(math.Min(delay, float64(math.MaxInt32))) * time.Millisecond
-	return iso.loop.addTimer(d, repeat, func() error {
+	return iso.loop.addTimer(iso.clock, d, repeat, func() error {
 		_, err := iso.call(fn, goja.Undefined(), args...)
 		return iso.uncaught(err)
 	})
