@@ -152,7 +152,9 @@ func Load(f *gguf.File, pool *kernels.Pool) (*Model, error) {
 		m.ropeFreqs = l.floats("rope_freqs.weight", m.HeadDim/2)
 	}
 	qd, kvd := m.Heads*m.HeadDim, m.KVHeads*m.HeadDim
-	for i := 0; i < m.Layers; i++ {
+	// Stop at the first error: a hostile block_count must not cost millions
+	// of iterations.
+	for i := 0; i < m.Layers && l.err == nil; i++ {
 		p := fmt.Sprintf("blk.%d.", i)
 		b := block{
 			attnNorm: l.floats(p+"attn_norm.weight", m.Hidden),
