@@ -11,7 +11,8 @@ import (
 
 // The Ai object of env is lib/ai.js over run below: the model runs off the loop, in the
 // process's kernels, and the promise settles on the loop with the result's JSON text, which
-// the library parses.
+// the library parses, or with a stream of server-sent events that is generated off the loop
+// as well.
 
 func init() {
 	register("ai", nil, func(iso *Isolate) map[string]any {
@@ -36,7 +37,9 @@ type aiAdapter struct {
 	mkErr goja.Callable // (message, name) → InferenceUpstreamError, from the library
 }
 
-// run(registry, model, inputsJSON or undefined) resolves to the result's JSON text.
+// run(registry, model, inputsJSON or undefined) resolves to the result's JSON text, or to the
+// id of a host body for a streamed result (server-sent events), which lib/ai.js makes a
+// ReadableStream.
 func (a *aiAdapter) run(c goja.FunctionCall) goja.Value {
 	iso := a.iso
 	r, ok := c.Argument(0).Export().(*ai.Registry)
@@ -51,10 +54,15 @@ func (a *aiAdapter) run(c goja.FunctionCall) goja.Value {
 	p, resolve, reject := iso.vm.NewPromise()
 	done := iso.loop.reserve()
 	go func() {
-		out, err := r.RunJSON(context.Background(), model, inputs)
+		out, stream, err := r.Respond(context.Background(), model, inputs)
 		done(func() error {
-			if err != nil {
+			switch {
+			case err != nil:
 				return iso.settle(reject, a.jsError(err))
+			case stream != nil:
+				// A host body: closing it (the stream cancelled, the client gone, the isolate
+				// ended) stops the generation.
+				return iso.settle(resolve, iso.bodies.add(stream, stream))
 			}
 			return iso.settle(resolve, string(out))
 		})

@@ -4,6 +4,11 @@
 // workerd's InferenceUpstreamError, named as the service names the error, with the message
 // "<internalCode>: <description>".
 
+function streams() {
+  if (!internal.streams) internal.load("streams");
+  return internal.streams;
+}
+
 class InferenceUpstreamError extends Error {
   constructor(message, name = "InferenceUpstreamError") {
     super(message);
@@ -37,7 +42,11 @@ class Ai {
     this.lastRequestId = "";
     const text = inputs === undefined ? undefined : JSON.stringify(inputs);
     try {
-      return JSON.parse(await natives.run(h, String(model), text));
+      const out = await natives.run(h, String(model), text);
+      // A streamed result (stream: true) is the service's text/event-stream body, which
+      // workerd returns as it is: res.body.
+      if (typeof out === "number") return streams().fromHost(out);
+      return JSON.parse(out);
     } catch (e) {
       if (e instanceof InferenceUpstreamError) {
         const code = parseInt(e.message, 10);
