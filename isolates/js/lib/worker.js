@@ -17,11 +17,11 @@ class ExecutionContext {
 // (ctx, env), or an object of handlers called with (arg, env, ctx).
 function entrypoint(exports, name, env, ctx) {
   const ep = exports != null ? exports[name || "default"] : undefined;
-  if (typeof ep === "function") {
-    if (ep.prototype instanceof internal.load("workers").WorkerEntrypoint) return { instance: new ep(ctx, env) };
-  } else if (ep !== null && typeof ep === "object") {
-    return { handlers: ep };
+  if (typeof ep === "function" && ep.prototype instanceof internal.load("workers").WorkerEntrypoint) {
+    return { instance: new ep(ctx, env) };
   }
+  // A function may carry handlers too (frameworks export callable apps with a fetch method).
+  if (ep !== null && (typeof ep === "object" || typeof ep === "function")) return { handlers: ep };
   throw new Error(`Worker does not export an entrypoint named "${name || "(default)"}"`);
 }
 
