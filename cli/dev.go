@@ -150,6 +150,9 @@ func runDev(cmd *cobra.Command, projects []runtime.Project, ip string, port int,
 		srv.Shutdown(shutdown)
 	}()
 	fmt.Fprintf(out, "⎔ Ready on http://%s\n", addr)
+	for _, d := range group.Devs[1:] {
+		fmt.Fprintf(out, "  also running %s (%s), reached through service and Durable Object bindings\n", d.Host.Worker().Name, d.Project.Path)
+	}
 	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 		return err
 	}

@@ -33,6 +33,9 @@ func TestDevSeveralProjects(t *testing.T) {
 	if body != string(want) {
 		t.Errorf("gateway:\n%s\nwant\n%s", body, want)
 	}
+	if !strings.Contains(out.String(), "also running auth (../examples/platform/auth)") {
+		t.Errorf("molt dev does not say auth runs:\n%s", out)
+	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("exit %d\n%s", code, out)
