@@ -39,7 +39,10 @@ func (g *TextGeneration) stream(ctx context.Context, req *TextRequest) *EventStr
 	s := &EventStream{cancel: cancel}
 	s.cond.L = &s.mu
 	go func() {
-		res, err := g.Generate(ctx, req, func(text string) error {
+		res, err := g.Generate(ctx, req, func(_ int, text string) error {
+			if text == "" {
+				return nil
+			}
 			return s.event(struct {
 				Response string `json:"response"`
 			}{text})

@@ -107,28 +107,27 @@ func (g *TextGeneration) Run(ctx context.Context, inputs map[string]any) (any, e
 		return g.stream(ctx, req), nil
 	}
 	var text strings.Builder
-	res, err := g.Generate(ctx, req, func(s string) error { text.WriteString(s); return nil })
+	res, err := g.Generate(ctx, req, func(_ int, s string) error { text.WriteString(s); return nil })
 	if err != nil {
 		return nil, err
 	}
 	return TextOutput{Response: text.String(), Usage: usage(res)}, nil
 }
 
-// Generate runs req, passing the text to emit as it is generated: each
-// call has whole UTF-8 characters, never "".
-func (g *TextGeneration) Generate(ctx context.Context, req *TextRequest, emit func(text string) error) (llama.Result, error) {
+// Generate runs req, passing each token to emit as it is generated with
+// the text it completes: whole UTF-8 characters, "" when the token ends
+// in the middle of one. When generation ends in the middle of a character,
+// a last call with id -1 gives U+FFFD for it.
+func (g *TextGeneration) Generate(ctx context.Context, req *TextRequest, emit func(id int, text string) error) (llama.Result, error) {
 	dec := g.Tokenizer.NewDecoder()
 	res, err := g.Model.Generate(ctx, req.Prompt, req.Params, func(id int) error {
-		if s := dec.Next(id); s != "" {
-			return emit(s)
-		}
-		return nil
+		return emit(id, dec.Next(id))
 	})
 	if err != nil {
 		return res, fmt.Errorf("ai: generating: %w", err)
 	}
 	if s := dec.Flush(); s != "" {
-		err = emit(s)
+		err = emit(-1, s)
 	}
 	return res, err
 }
