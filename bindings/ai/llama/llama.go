@@ -33,10 +33,15 @@
 // their new tokens become the rows of one matrix product per weight matrix,
 // so the weights are read once per step for all active sequences (batched
 // decode), and a prompt being prefilled simply contributes more rows.
-// Attention runs per sequence over its own cache. While Generate calls are
-// in progress the scheduler waits (at most BatchWait) until each of them has
-// its next token queued before it runs a step, so concurrent generations
-// advance together instead of taking turns.
+// Attention runs per sequence over its own cache. A pass takes at most 512
+// tokens, so a long prompt is fed in chunks beside the other sequences'
+// decode steps. While Generate calls are in progress the scheduler waits
+// (at most DefaultBatchWait) until each of them has its next token queued
+// before it runs a step, so concurrent generations advance together
+// instead of taking turns. The quantized products are compute-bound under
+// wazero, so a batch of four costs nearly four times one row's arithmetic:
+// batching saves the weight traffic and the per-call overhead, not the
+// multiplications.
 package llama
 
 import (
