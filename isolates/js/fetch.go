@@ -408,7 +408,7 @@ func (iso *Isolate) fetchStart(desc *goja.Object, onResponse, onError goja.Calla
 		o.stream, o.hasBody = pipe, true
 	}
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		res, urls, err := iso.fetches.send(ctx, sr.cancel, o)
 		var bodyID int
 		if res != nil {
@@ -446,7 +446,7 @@ func (iso *Isolate) fetchStart(desc *goja.Object, onResponse, onError goja.Calla
 				iso.vm.NewArray(headers...), iso.vm.ToValue(bodyID), iso.vm.ToValue(final), iso.vm.ToValue(len(urls) > 1))
 			return iso.uncaught(cerr)
 		})
-	}()
+	})
 	return id
 }
 
@@ -667,10 +667,10 @@ func (iso *Isolate) fetchWrite(id int, chunk goja.Value) goja.Value {
 	}
 	data = bytes.Clone(data)
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		_, err := sr.pipe.Write(data)
 		done(func() error { return iso.settle(resolve, err == nil) })
-	}()
+	})
 	return iso.vm.ToValue(p)
 }
 

@@ -105,7 +105,7 @@ func (iso *Isolate) hostRead(id int, all bool) goja.Value {
 	}
 	b.reading = true
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		var data []byte
 		var err error
 		if all {
@@ -142,7 +142,7 @@ func (iso *Isolate) hostRead(id int, all bool) goja.Value {
 				return iso.settle(resolve, iso.vm.NewArrayBuffer(data))
 			}
 		})
-	}()
+	})
 	return iso.vm.ToValue(p)
 }
 

@@ -62,7 +62,7 @@ func (a *kvAdapter) async(work func() (build func() goja.Value, err error)) goja
 	iso := a.iso
 	p, resolve, reject := iso.vm.NewPromise()
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		build, err := work()
 		done(func() error {
 			if err != nil {
@@ -70,7 +70,7 @@ func (a *kvAdapter) async(work func() (build func() goja.Value, err error)) goja
 			}
 			return iso.settle(resolve, build())
 		})
-	}()
+	})
 	return iso.vm.ToValue(p)
 }
 

@@ -3,6 +3,8 @@ package js
 import (
 	"container/heap"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,6 +73,22 @@ func (l *loop) reserve() func(fn func() error) {
 			}
 		})
 	}
+}
+
+// goAsync runs fn on a goroutine of its own for an operation reserved with done (see
+// reserve). A panic in fn, a bug in molt's Go code, fails the isolate's event loop with an
+// internal error, so that the request it serves fails alone instead of the whole process.
+func (l *loop) goAsync(done func(fn func() error), fn func()) {
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err := fmt.Errorf("molt internal error: %v\n%s", p, debug.Stack())
+				l.kill(err)
+				done(nil)
+			}
+		}()
+		fn()
+	}()
 }
 
 // post queues fn to run on the loop goroutine; only for use from the loop goroutine itself

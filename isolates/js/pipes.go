@@ -120,7 +120,7 @@ func (iso *Isolate) pipeWrite(id int, chunk goja.Value) goja.Value {
 	}
 	buf := bytes.Clone(data)
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		_, err := hp.w.Write(buf)
 		done(func() error {
 			if err != nil {
@@ -128,7 +128,7 @@ func (iso *Isolate) pipeWrite(id int, chunk goja.Value) goja.Value {
 			}
 			return iso.settle(resolve, goja.Undefined())
 		})
-	}()
+	})
 	return iso.vm.ToValue(p)
 }
 
@@ -177,7 +177,7 @@ func (iso *Isolate) pipeFrom(dst, src int) goja.Value {
 		return iso.vm.ToValue(p)
 	}
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		_, err := io.CopyBuffer(hp.w, b.r, make([]byte, hostChunk))
 		if b.c != nil {
 			b.c.Close()
@@ -197,6 +197,6 @@ func (iso *Isolate) pipeFrom(dst, src int) goja.Value {
 			}
 			return iso.settle(resolve, goja.Undefined())
 		})
-	}()
+	})
 	return iso.vm.ToValue(p)
 }

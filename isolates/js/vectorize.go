@@ -58,7 +58,7 @@ func (a *vectorizeAdapter) async(op string, work func() (any, error)) goja.Value
 	iso := a.iso
 	p, resolve, reject := iso.vm.NewPromise()
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		v, err := work()
 		var text []byte
 		if err == nil {
@@ -72,7 +72,7 @@ func (a *vectorizeAdapter) async(op string, work func() (any, error)) goja.Value
 			}
 			return iso.settle(resolve, iso.vm.ToValue(string(text)))
 		})
-	}()
+	})
 	return iso.vm.ToValue(p)
 }
 
