@@ -24,6 +24,7 @@ var __molt_exports = { default: { async fetch(req, env) {
   const inputs = JSON.parse(u.searchParams.get("in") ?? "{}");
   try {
     switch (u.pathname) {
+    case "/ping": return new Response("ok"); // the cost of a request without the model
     case "/json": return Response.json(await env.AI.run(M, inputs));
     case "/stream": {
       const s = await env.AI.run(M, { ...inputs, stream: true });

@@ -303,7 +303,7 @@ var __molt_exports = { default: { async fetch(req, env) {
 }
 
 // frontServer serves every request with a fresh isolate of src, as the host does.
-func frontServer(t *testing.T, src string, env map[string]any) *httptest.Server {
+func frontServer(t testing.TB, src string, env map[string]any) *httptest.Server {
 	s, err := Compile("worker.js", []byte(src), nil)
 	if err != nil {
 		t.Fatal(err)
