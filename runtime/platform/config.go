@@ -86,9 +86,12 @@ type Listen struct {
 type Plan struct {
 	// CPUMs caps the CPU time of a request, in milliseconds; 0 is molt's default (30 s).
 	CPUMs int `toml:"cpu_ms"`
-	// MemoryMB caps the memory of an isolate (Wasm linear memory), in MiB; 0 is molt's
-	// default (128).
+	// MemoryMB caps the memory of an isolate (a JS isolate's heap, Wasm linear memory), in
+	// MiB; 0 is molt's default (128).
 	MemoryMB int `toml:"memory_mb"`
+	// Subrequests caps the subrequests of one request; 0 is molt's default (1000,
+	// Cloudflare's Paid plan; its Free plan allows 50).
+	Subrequests int `toml:"subrequests"`
 	// MaxWorkers caps how many workers a tenant on the plan may have; 0 is no cap.
 	MaxWorkers int `toml:"max_workers"`
 }
@@ -194,11 +197,21 @@ func LoadConfig(path string) (*Config, error) {
 // memoryLimit is the memory cap of a worker of tenant whose configuration asks for cfgMB (0:
 // none), in bytes: the plan's, lowered by the worker's own but never raised.
 func (c *Config) memoryLimit(tenant string, cfgMB int) uint64 {
-	mb := c.Plans[c.Tenants[tenant].Plan].MemoryMB
-	if cfgMB > 0 && (mb == 0 || cfgMB < mb) {
-		mb = cfgMB
+	return uint64(lowered(c.Plans[c.Tenants[tenant].Plan].MemoryMB, cfgMB)) << 20
+}
+
+// subrequestLimit is the subrequest cap of a worker of tenant whose configuration asks for
+// cfg (0: none): the plan's, lowered by the worker's own but never raised.
+func (c *Config) subrequestLimit(tenant string, cfg int) int {
+	return lowered(c.Plans[c.Tenants[tenant].Plan].Subrequests, cfg)
+}
+
+// lowered is a plan's limit (0: molt's default) as a worker's own (0: none) may lower it.
+func lowered(plan, own int) int {
+	if own > 0 && (plan == 0 || own < plan) {
+		return own
 	}
-	return uint64(mb) << 20
+	return plan
 }
 
 // trusts reports whether the peer at remoteAddr (host:port) is a trusted proxy.
@@ -219,10 +232,5 @@ func (l *Listen) trusts(remoteAddr string) bool {
 // cpuLimit is the CPU cap of a worker of tenant whose configuration asks for cfgMs (0: none):
 // the plan's, lowered by the worker's own but never raised.
 func (c *Config) cpuLimit(tenant string, cfgMs int) time.Duration {
-	plan := c.Plans[c.Tenants[tenant].Plan].CPUMs
-	ms := plan
-	if cfgMs > 0 && (plan == 0 || cfgMs < plan) {
-		ms = cfgMs
-	}
-	return time.Duration(ms) * time.Millisecond
+	return time.Duration(lowered(c.Plans[c.Tenants[tenant].Plan].CPUMs, cfgMs)) * time.Millisecond
 }

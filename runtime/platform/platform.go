@@ -172,13 +172,14 @@ func (p *Platform) build(tenant, worker, dir string) (*live, []route, error) {
 		p.log.Info(text, "worker", worker, "console", level)
 	})
 	w, err := runtime.FromBundle(cfg, b, runtime.Options{
-		Console:     console,
-		PoolSize:    2,
-		PersistTo:   p.stateDir(tenant),
-		Models:      p.cfg.ModelsDir,
-		CPULimit:    p.cfg.cpuLimit(tenant, cfg.Limits.CPUMs),
-		MemoryLimit: p.cfg.memoryLimit(tenant, cfg.Limits.MemoryMB),
-		Services:    p.resolveService(tenant, worker),
+		Console:         console,
+		PoolSize:        2,
+		PersistTo:       p.stateDir(tenant),
+		Models:          p.cfg.ModelsDir,
+		CPULimit:        p.cfg.cpuLimit(tenant, cfg.Limits.CPUMs),
+		MemoryLimit:     p.cfg.memoryLimit(tenant, cfg.Limits.MemoryMB),
+		SubrequestLimit: p.cfg.subrequestLimit(tenant, cfg.Limits.Subrequests),
+		Services:        p.resolveService(tenant, worker),
 		// A worker must not reach the admin API or the operator's network.
 		PublicSubrequestsOnly: !p.cfg.AllowPrivateSubrequests,
 		DurableObjects: func(script, class string) (*durable.Namespace, error) {
