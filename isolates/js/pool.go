@@ -51,13 +51,20 @@ func (p *Pool) fill() {
 	}
 }
 
-// Get returns an isolate that has not served any request.
+// Get returns an isolate that has not served any request. A ready isolate that the memory
+// watcher stopped while it waited is dropped rather than handed out.
 func (p *Pool) Get() (*Isolate, error) {
-	select {
-	case iso := <-p.ready:
-		return iso, nil
-	default:
-		return NewIsolate(p.cfg)
+	for {
+		select {
+		case iso := <-p.ready:
+			if iso.mem != nil && iso.mem.Exceeded() {
+				iso.Close()
+				continue
+			}
+			return iso, nil
+		default:
+			return NewIsolate(p.cfg)
+		}
 	}
 }
 
