@@ -29,11 +29,13 @@ test: npm lint
 	$(MAKE) fuzz-short
 
 # Fuzz the parsers of untrusted input for a few seconds each: the wrangler configuration,
-# the HTTP front and the tokenizers that read workers' prompts (FUZZTIME=1m for longer).
+# the HTTP front, the GGUF model reader and the tokenizers that read workers' prompts
+# (FUZZTIME=1m for longer).
 FUZZTIME ?= 8s
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./runtime/config/
 	$(GO) test -run '^$$' -fuzz '^FuzzHostServe$$' -fuzztime $(FUZZTIME) ./runtime/
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./bindings/ai/gguf/
 	$(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./bindings/ai/tokenizer/
 
 # The adversarial load test at length: hello and hono under load for 30 s alone and 30 s beside
