@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -159,4 +160,20 @@ func TestAITextGenerationFromJS(t *testing.T) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// unwrapOnly is a response writer that, like the host's status recorder, reaches the server's
+// writer only through Unwrap.
+type unwrapOnly struct{ http.ResponseWriter }
+
+func (u unwrapOnly) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+
+// TestFlushWriterUnwraps checks that a host body copied to the client is flushed chunk by chunk
+// also behind a writer that only unwraps: a stream of events must not wait for its end.
+func TestFlushWriterUnwraps(t *testing.T) {
+	rec := httptest.NewRecorder()
+	w := unwrapOnly{rec}
+	if _, err := (flushWriter{w, http.NewResponseController(w)}).Write([]byte("data: x\n\n")); err != nil || !rec.Flushed {
+		t.Fatalf("flushed %v, %v", rec.Flushed, err)
+	}
 }

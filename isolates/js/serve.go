@@ -335,14 +335,16 @@ func (iso *Isolate) chunkBytes(v goja.Value) ([]byte, bool) {
 }
 
 // flushWriter flushes after every write, so that a streamed body passed through from a
-// subrequest reaches the client as it arrives.
-type flushWriter struct{ w http.ResponseWriter }
+// subrequest reaches the client as it arrives. It flushes through http.ResponseController,
+// which also reaches a Flusher behind writers that only Unwrap (the host's status recorder).
+type flushWriter struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
 
 func (f flushWriter) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
-	if fl, ok := f.w.(http.Flusher); ok {
-		fl.Flush()
-	}
+	f.rc.Flush()
 	return n, err
 }
 
@@ -354,7 +356,7 @@ func (iso *Isolate) copyHostBody(w http.ResponseWriter, hb *hostBody, stop <-cha
 	var copyErr error
 	release := iso.loop.reserve()
 	go func() {
-		_, copyErr = io.Copy(flushWriter{w}, hb.r)
+		_, copyErr = io.Copy(flushWriter{w, http.NewResponseController(w)}, hb.r)
 		finished.Store(true)
 		release(func() error { return nil })
 	}()
