@@ -63,15 +63,16 @@ var bufferConstructors = map[string]int64{
 //
 // The constructors are wrapped on first use: building all twelve in every fresh isolate cost
 // more than half of a hello request's allocations. goja offers no way to reach a constructor
-// once its global is gone, so the global object is replaced by an empty one whose prototype
-// chain runs through guardedGlobals to the original: the first lookup of a guarded name
-// wraps the original's constructor and defines the wrapper on the new global object, where
-// later lookups find it.
+// once its global is gone, so the global object is replaced by an empty one whose prototype,
+// guardedGlobals, looks names up in the original global object: the first lookup of a guarded
+// name wraps the original's constructor and defines the wrapper on the new global object. The
+// original global object is not on any prototype chain, so JavaScript cannot reach the
+// unguarded constructors through it.
 func (iso *Isolate) guardBulkBuiltins() {
 	vm := iso.vm
 	orig := vm.GlobalObject()
 	guards := vm.NewDynamicObject(&guardedGlobals{iso: iso, orig: orig})
-	guards.SetPrototype(orig)
+	guards.SetPrototype(vm.NewObject().Prototype())
 	g := vm.NewObject()
 	g.SetPrototype(guards)
 	vm.SetGlobalObject(g)
@@ -132,7 +133,7 @@ type guardedGlobals struct {
 func (l *guardedGlobals) Get(key string) goja.Value {
 	elem, ok := bufferConstructors[key]
 	if !ok || l.done[key] {
-		return nil
+		return l.orig.Get(key)
 	}
 	if l.done == nil {
 		l.done = make(map[string]bool, 4)
@@ -144,8 +145,10 @@ func (l *guardedGlobals) Get(key string) goja.Value {
 }
 
 func (l *guardedGlobals) Has(key string) bool {
-	_, ok := bufferConstructors[key]
-	return ok && !l.done[key]
+	if _, ok := bufferConstructors[key]; ok && !l.done[key] {
+		return true
+	}
+	return l.orig.Get(key) != nil
 }
 
 // Set refuses, so that assignments land on the global object; Delete and Keys complete the

@@ -80,14 +80,16 @@ func TestMemoryLimitBulkCalls(t *testing.T) {
 	// Each of these would allocate far more than the cap in one call, where no interrupt
 	// reaches: the charge in front of it stops the isolate first.
 	cases := map[string]string{
-		"repeat":       `"ab".repeat(1 << 30)`,
-		"padEnd":       `"a".padEnd(1 << 30)`,
-		"join":         `new Array(1 << 28).join("xyzw")`,
-		"fill":         `new Array(1 << 26).fill(0)`,
-		"ArrayBuffer":  `new ArrayBuffer(1 << 30)`,
-		"Float64Array": `new Float64Array(1 << 27)`,
-		"from length":  `new Uint8Array({ length: 1 << 30 })`,
-		"subclass":     `new (class extends Uint8Array {})(1 << 30)`,
+		"repeat":                          `"ab".repeat(1 << 30)`,
+		"padEnd":                          `"a".padEnd(1 << 30)`,
+		"join":                            `new Array(1 << 28).join("xyzw")`,
+		"fill":                            `new Array(1 << 26).fill(0)`,
+		"ArrayBuffer":                     `new ArrayBuffer(1 << 30)`,
+		"Float64Array":                    `new Float64Array(1 << 27)`,
+		"from length":                     `new Uint8Array({ length: 1 << 30 })`,
+		"subclass":                        `new (class extends Uint8Array {})(1 << 30)`,
+		"through the global's prototypes": `let C; for (let o = globalThis; o; o = Object.getPrototypeOf(o)) C = Object.getOwnPropertyDescriptor(o, "Float64Array")?.value ?? C; new C(1 << 27)`,
+		"through an instance":             `new (new TextEncoder().encode("").constructor)(1 << 30)`,
 	}
 	for name, expr := range cases {
 		t.Run(name, func(t *testing.T) {
