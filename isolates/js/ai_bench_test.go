@@ -7,19 +7,17 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/moltworker/molt/bindings/ai"
 )
 
 // BenchmarkAIFirstToken is the first-token latency of text generation through env.AI.run with
 // a warm model: from sending the request to receiving the first server-sent event of the
 // worker's streamed response (a fresh isolate per request, as the host serves them), for a
-// raw prompt of 16 words (prompt-tokens says how many tokens that is). The model is MOLT_BENCH_TEXT_MODEL, or the committed llama-tiny Q8_0
-// fixture; bench/ai/first-token.sh runs it on the 125M-parameter shape as well.
+// raw prompt of 16 words (prompt-tokens says how many tokens that is). The model is
+// MOLT_BENCH_TEXT_MODEL, or the committed llama-tiny Q8_0 fixture; bench/ai/first-token.sh runs
+// it on the 125M-parameter shape as well.
 //
 //	go test -run '^$' -bench AIFirstToken -count 3 ./isolates/js/
 func BenchmarkAIFirstToken(b *testing.B) {
@@ -27,19 +25,7 @@ func BenchmarkAIFirstToken(b *testing.B) {
 	if model == "" {
 		model = "../../testdata/llama-tiny-q8_0.gguf"
 	}
-	model, err := filepath.Abs(model)
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, ai.IndexFile), []byte(`"@cf/meta/llama-3.2-1b-instruct" = "`+model+`"`), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	r, err := ai.Open(dir, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := frontServer(b, aiTextWorker, map[string]any{"AI": r})
+	srv := frontServer(b, aiTextWorker, map[string]any{"AI": textRegistry(b, model)})
 	in := `{"prompt":"` + strings.TrimSpace(strings.Repeat("hello world the end ", 4)) + `","raw":true,"max_tokens":2,"temperature":0}`
 	stream := srv.URL + "/stream?in=" + url.QueryEscape(in)
 	// The model loads on this first request, which also counts the prompt's tokens.

@@ -60,12 +60,14 @@ var __molt_exports = { default: { async fetch(req, env) {
 } } };
 `
 
-func TestAITextGenerationFromJS(t *testing.T) {
-	dir := t.TempDir()
-	model, err := filepath.Abs("../../testdata/llama-tiny-f32.gguf")
+// textRegistry is a models directory naming file @cf/meta/llama-3.2-1b-instruct.
+func textRegistry(t testing.TB, file string) *ai.Registry {
+	t.Helper()
+	model, err := filepath.Abs(file)
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, ai.IndexFile), []byte(`"@cf/meta/llama-3.2-1b-instruct" = "`+model+`"`), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +75,11 @@ func TestAITextGenerationFromJS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := frontServer(t, aiTextWorker, map[string]any{"AI": r})
+	return r
+}
+
+func TestAITextGenerationFromJS(t *testing.T) {
+	srv := frontServer(t, aiTextWorker, map[string]any{"AI": textRegistry(t, "../../testdata/llama-tiny-f32.gguf")})
 	get := func(path, inputs string) (*http.Response, []byte) {
 		t.Helper()
 		res, err := http.Get(srv.URL + path + "?in=" + url.QueryEscape(inputs))
