@@ -159,8 +159,8 @@ func (*guardedGlobals) Keys() []string              { return nil }
 
 // guardedConstructor returns the buffer constructor orig wrapped in one that charges what a
 // construction is about to allocate. The wrapper shares the original's prototype object and
-// inherits its statics, and the prototype's constructor points at it, so that instanceof,
-// subclassing, Uint8Array.from and x.constructor === Uint8Array hold.
+// statics, and the prototype's constructor points at it, so that instanceof, subclassing,
+// Uint8Array.from and x.constructor === Uint8Array hold.
 func (iso *Isolate) guardedConstructor(v goja.Value, elem int64) goja.Value {
 	vm := iso.vm
 	orig, ok := v.(*goja.Object)
@@ -195,7 +195,16 @@ func (iso *Isolate) guardedConstructor(v goja.Value, elem int64) goja.Value {
 		}
 		return v.ToObject(vm)
 	}).(*goja.Object)
-	wrapper.SetPrototype(orig)
+	// The wrapper stands in the original's place, and the original is not its prototype:
+	// Object.getPrototypeOf(Uint8Array) must not hand out the unguarded constructor. Its own
+	// statics (BYTES_PER_ELEMENT, isView, fromBase64...) are copied; those of %TypedArray%
+	// (from, of) are inherited and construct through this.
+	wrapper.SetPrototype(orig.Prototype())
+	for _, k := range orig.GetOwnPropertyNames() {
+		if k != "prototype" && k != "name" && k != "length" {
+			wrapper.DefineDataProperty(k, orig.Get(k), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+		}
+	}
 	proto := orig.Get("prototype")
 	wrapper.DefineDataProperty("prototype", proto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
 	wrapper.DefineDataProperty("name", orig.Get("name"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)

@@ -110,6 +110,9 @@ func TestMemoryLimitBulkCalls(t *testing.T) {
 			new Array(3).fill(7).join() === "7,7,7", u instanceof Uint8Array, u.constructor === Uint8Array,
 			new B(2) instanceof Uint8Array, new ArrayBuffer(8).byteLength === 8, Uint8Array.BYTES_PER_ELEMENT === 1,
 			Uint8Array.from([5]).length === 1, "a".concat("b", "c") === "abc", new Float64Array(2).length === 2,
+			ArrayBuffer.isView(u), Uint8Array.of(1, 2).length === 2, Object.getPrototypeOf(Int8Array) === Object.getPrototypeOf(Uint8Array),
+			// The unguarded constructors are out of reach: a wrapper's prototype is not one.
+			(() => { try { new (Object.getPrototypeOf(ArrayBuffer))(8); return false; } catch (e) { return e instanceof TypeError; } })(),
 		];
 		return new Response(checks.join());
 	} } };`, func(c *Config) { c.MemoryLimit = 32 << 20 })
