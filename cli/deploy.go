@@ -318,7 +318,7 @@ func prettyEvent(ev platform.TailEvent) string {
 		fmt.Fprintf(&b, "Unknown Event - %s @ %s\n", outcome, at)
 	}
 	for _, l := range ev.Logs {
-		fmt.Fprintf(&b, "  (%s) %s\n", l.Level, fmt.Sprint(l.Message...))
+		fmt.Fprintf(&b, "  (%s) %s\n", l.Level, l.Text())
 	}
 	for _, x := range ev.Exceptions {
 		fmt.Fprintf(&b, "  ✘ %s: %s\n", x.Name, x.Message)

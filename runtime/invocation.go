@@ -37,10 +37,12 @@ type Invocation struct {
 	mu sync.Mutex
 }
 
-// LogEntry is one console message.
+// LogEntry is one console message: Args holds a console.* call's arguments as JSON, Text the
+// host's own messages (an uncaught rejection, say).
 type LogEntry struct {
 	Level string
 	Text  string
+	Args  []json.RawMessage
 	Time  time.Time
 }
 
@@ -61,6 +63,13 @@ type InvocationObserver interface {
 func (inv *Invocation) Message(level js.Level, text string) {
 	inv.mu.Lock()
 	inv.Logs = append(inv.Logs, LogEntry{Level: string(level), Text: text, Time: time.Now()})
+	inv.mu.Unlock()
+}
+
+// Args implements js.ArgsConsole: a console.* call's arguments.
+func (inv *Invocation) Args(level js.Level, args []json.RawMessage) {
+	inv.mu.Lock()
+	inv.Logs = append(inv.Logs, LogEntry{Level: string(level), Args: args, Time: time.Now()})
 	inv.mu.Unlock()
 }
 

@@ -1,8 +1,11 @@
 package js
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +28,13 @@ const (
 // Console receives the worker's console output, one formatted message per call.
 type Console interface {
 	Message(level Level, text string)
+}
+
+// ArgsConsole is a Console that also takes each console.* call's arguments one by one, as
+// JSON, the way Cloudflare's tail events list them (logs[].message); Tap uses it when given.
+type ArgsConsole interface {
+	Console
+	Args(level Level, args []json.RawMessage)
 }
 
 // ConsoleFunc adapts a function to Console.
@@ -66,6 +76,7 @@ func (iso *Isolate) logArgs(level Level, args []goja.Value) {
 	if iso.cfg.Console == nil && iso.tap == nil {
 		return
 	}
+	all := args
 	var b strings.Builder
 	if len(args) > 0 {
 		if s, ok := args[0].Export().(string); ok && strings.IndexByte(s, '%') >= 0 {
@@ -86,8 +97,43 @@ func (iso *Isolate) logArgs(level Level, args []goja.Value) {
 			b.WriteString(iso.inspect(a))
 		}
 	}
-	iso.message(level, b.String())
+	text := b.String()
+	if iso.cfg.Console != nil {
+		iso.cfg.Console.Message(level, text)
+	}
+	if ac, ok := iso.tap.(ArgsConsole); ok {
+		ac.Args(level, iso.jsonArgs(all))
+	} else if iso.tap != nil {
+		iso.tap.Message(level, text)
+	}
 }
+
+// jsonArgs is each argument as JSON.stringify makes it; what JSON cannot hold (undefined,
+// functions, symbols, errors, cycles) is its inspected text as a JSON string.
+func (iso *Isolate) jsonArgs(args []goja.Value) []json.RawMessage {
+	out := make([]json.RawMessage, len(args))
+	for i, a := range args {
+		var b []byte
+		err := errNotJSON
+		switch v := a.(type) {
+		case *goja.Object:
+			if _, fn := goja.AssertFunction(v); !fn && v.ClassName() != "Error" {
+				b, err = v.MarshalJSON()
+			}
+		default:
+			if !goja.IsUndefined(a) && a.ExportType() != nil && a.ExportType().Kind() != reflect.Pointer {
+				b, err = json.Marshal(a.Export())
+			}
+		}
+		if err != nil {
+			b, _ = json.Marshal(iso.inspect(a))
+		}
+		out[i] = b
+	}
+	return out
+}
+
+var errNotJSON = errors.New("not JSON")
 
 func (iso *Isolate) substitute(b *strings.Builder, f string, args []goja.Value) []goja.Value {
 	for i := 0; i < len(f); i++ {

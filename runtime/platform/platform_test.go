@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -703,7 +704,7 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 		dir := testutil.WriteFiles(t, map[string]string{
 			"wrangler.toml": "name = \"chatty\"\nmain = \"index.js\"\ncompatibility_date = \"2026-11-01\"\n",
 			"index.js": `export default { fetch(request) {
-  console.log("handling", new URL(request.url).pathname);
+  console.log("handling", new URL(request.url).pathname, { n: 1 }, undefined);
   if (request.url.endsWith("/throw")) throw new Error("boom");
   return new Response("ok");
 } };`,
@@ -746,7 +747,9 @@ export default { fetch() { return new Response(String(mod instanceof WebAssembly
 			req == nil || req.Request.URL != "http://chatty.workers.test/throw" || req.Request.Method != "GET" || req.Response == nil || req.Response.Status != 500 {
 			t.Errorf("tail event = %+v, event %+v", ev, req)
 		}
-		if len(ev.Logs) != 1 || fmt.Sprint(ev.Logs[0].Message...) != "handling /throw" || ev.Logs[0].Level != "log" {
+		// Each console argument is its own JSON value, as in Cloudflare's tail events.
+		if msg, _ := json.Marshal(ev.Logs); len(ev.Logs) != 1 || ev.Logs[0].Level != "log" ||
+			!strings.HasPrefix(string(msg), `[{"message":["handling","/throw",{"n":1},"undefined"],"level":"log"`) {
 			t.Errorf("logs = %+v", ev.Logs)
 		}
 		if len(ev.Exceptions) != 1 || ev.Exceptions[0].Name != "Error" || ev.Exceptions[0].Message != "boom" {

@@ -39,11 +39,34 @@ type ScriptVersion struct {
 	ID string `json:"id"`
 }
 
-// TailLog is one console message; Message holds the formatted text.
+// TailLog is one console message; Message holds the console call's arguments.
 type TailLog struct {
 	Message   []any  `json:"message"`
 	Level     string `json:"level"`
 	Timestamp int64  `json:"timestamp"`
+}
+
+// Text is the message as one line: strings as they are, other values as JSON, separated by
+// spaces, as console.log prints them.
+func (l TailLog) Text() string {
+	parts := make([]string, len(l.Message))
+	for i, m := range l.Message {
+		switch v := m.(type) {
+		case string:
+			parts[i] = v
+		case json.RawMessage:
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				parts[i] = s
+			} else {
+				parts[i] = string(v)
+			}
+		default:
+			b, _ := json.Marshal(v)
+			parts[i] = string(b)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // TailException is an exception that ended the invocation.
@@ -122,7 +145,14 @@ func tailEvent(worker, version string, inv *runtime.Invocation) TailEvent {
 		Exceptions: []TailException{}, Logs: []TailLog{}, DiagnosticsChannelEvents: []json.RawMessage{},
 		EventTimestamp: inv.Start.UnixMilli()}
 	for _, l := range inv.Logs {
-		ev.Logs = append(ev.Logs, TailLog{Message: []any{l.Text}, Level: l.Level, Timestamp: l.Time.UnixMilli()})
+		msg := []any{l.Text}
+		if l.Args != nil {
+			msg = make([]any, len(l.Args))
+			for i, a := range l.Args {
+				msg[i] = a
+			}
+		}
+		ev.Logs = append(ev.Logs, TailLog{Message: msg, Level: l.Level, Timestamp: l.Time.UnixMilli()})
 	}
 	for _, x := range inv.Exceptions {
 		ev.Exceptions = append(ev.Exceptions, TailException{Name: x.Name, Message: x.Message, Timestamp: x.Time.UnixMilli()})
@@ -244,7 +274,7 @@ func (f TailFilter) match(ev *TailEvent) bool {
 			return false
 		}
 	}
-	if f.Search != "" && !slices.ContainsFunc(ev.Logs, func(l TailLog) bool { return strings.Contains(fmt.Sprint(l.Message...), f.Search) }) {
+	if f.Search != "" && !slices.ContainsFunc(ev.Logs, func(l TailLog) bool { return strings.Contains(l.Text(), f.Search) }) {
 		return false
 	}
 	return f.SamplingRate == 0 || rand.Float64() < f.SamplingRate
