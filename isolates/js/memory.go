@@ -57,7 +57,8 @@ var bufferConstructors = map[string]int64{
 
 // guardBulkBuiltins puts a charge in front of the built-ins that can allocate a large amount
 // in one call, which nothing can interrupt once begun: the buffer constructors,
-// String.prototype.repeat, padStart, padEnd and concat, and Array.prototype.join and fill.
+// String.prototype.repeat, padStart, padEnd, concat and split, Array.prototype.join and fill,
+// and Array.from.
 // Each charge is the size the call is about to allocate, computed from its arguments before it
 // runs.
 //
@@ -98,9 +99,25 @@ func (iso *Isolate) guardBulkBuiltins() {
 		}
 		return lengthOf(this) * (sep + 1)
 	})
+	// An element of a dense array is an interface value: 16 bytes.
 	iso.guard(arr, "fill", func(this goja.Value, args []goja.Value) int64 {
-		// An element of a dense array is an interface value: 16 bytes.
 		return lengthOf(this) * 16
+	})
+	if ctor, ok := arr.Get("constructor").(*goja.Object); ok {
+		iso.guard(ctor, "from", func(this goja.Value, args []goja.Value) int64 {
+			if len(args) == 0 {
+				return 0
+			}
+			return lengthOf(args[0]) * 16
+		})
+	}
+	// Splitting makes a string per piece: with an empty or one-character separator, up to one
+	// per character of the input.
+	iso.guard(str, "split", func(this goja.Value, args []goja.Value) int64 {
+		if len(args) > 0 && stringBytes(args[0]) > 1 {
+			return 0
+		}
+		return stringBytes(this) * 32
 	})
 }
 

@@ -83,6 +83,8 @@ func TestMemoryLimitBulkCalls(t *testing.T) {
 		"repeat":                          `"ab".repeat(1 << 30)`,
 		"padEnd":                          `"a".padEnd(1 << 30)`,
 		"join":                            `new Array(1 << 28).join("xyzw")`,
+		"Array.from":                      `Array.from({ length: 1 << 26 })`,
+		"split":                           `"ab".repeat(1 << 22).split("")`,
 		"fill":                            `new Array(1 << 26).fill(0)`,
 		"ArrayBuffer":                     `new ArrayBuffer(1 << 30)`,
 		"Float64Array":                    `new Float64Array(1 << 27)`,
@@ -110,6 +112,7 @@ func TestMemoryLimitBulkCalls(t *testing.T) {
 			new Array(3).fill(7).join() === "7,7,7", u instanceof Uint8Array, u.constructor === Uint8Array,
 			new B(2) instanceof Uint8Array, new ArrayBuffer(8).byteLength === 8, Uint8Array.BYTES_PER_ELEMENT === 1,
 			Uint8Array.from([5]).length === 1, "a".concat("b", "c") === "abc", new Float64Array(2).length === 2,
+			Array.from("abc").join() === "a,b,c", "a,b".split(",").length === 2, "ab".split("").length === 2,
 			ArrayBuffer.isView(u), Uint8Array.of(1, 2).length === 2, Object.getPrototypeOf(Int8Array) === Object.getPrototypeOf(Uint8Array),
 			// The unguarded constructors are out of reach: a wrapper's prototype is not one.
 			(() => { try { new (Object.getPrototypeOf(ArrayBuffer))(8); return false; } catch (e) { return e instanceof TypeError; } })(),
