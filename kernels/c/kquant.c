@@ -32,25 +32,41 @@ INLINE v128_t dot16(v128_t w, const int16_t *a, int off) {
 }
 #endif
 
-// dot_q45k is one Q4_K (q5 = 0) or Q5_K row of nb super-blocks against one
-// A8 row (aq values, ad scales, as block sums).
-INLINE float dot_q45k(const uint8_t *w, const int16_t *aq, const float *ad, const float *as, int nb, int q5) {
+// dot_q45k is one Q4_K (q5 = 0) or Q5_K row of nb super-blocks against R
+// (1 to 4, a constant at each call) A8 rows arow bytes apart from a0,
+// writing out[r*ldo]. The weights' unpacking and scales serve all R rows;
+// each row's arithmetic is the same whatever R, so results are too.
+INLINE void dot_q45k(const uint8_t *w, const uint8_t *a0, size_t arow, int cols, int q5, int R, float *out,
+                     size_t ldo) {
+  int nb = cols / QKK;
   int bs = q5 ? Q5_K_BYTES : Q4_K_BYTES;
   int qo = q5 ? 48 : 16; // offset of qs in the block
-  float s = 0.0f;
+  const int16_t *aq[4];
+  const float *ad[4], *as[4];
+  float s[4];
 #ifdef __wasm_simd128__
-  v128_t acc = wasm_f32x4_splat(0.0f);
+  v128_t acc[4];
 #endif
+  for (int r = 0; r < R; r++) {
+    aq[r] = (const int16_t *)(a0 + r * arow);
+    ad[r] = (const float *)(a0 + r * arow + 2 * (size_t)cols);
+    as[r] = ad[r] + cols / QK;
+    s[r] = 0.0f;
+#ifdef __wasm_simd128__
+    acc[r] = wasm_f32x4_splat(0.0f);
+#endif
+  }
   for (int b = 0; b < nb; b++) {
     const uint8_t *wb = w + b * bs;
-    const int16_t *ab = aq + b * QKK;
-    const float *db = ad + b * 8, *sb = as + b * 8;
     float d = f16_to_f32(load_u16(wb)), dmin = f16_to_f32(load_u16(wb + 2));
     float sc[8], mn[8];
     scale_min(wb + 4, sc, mn);
-    float m = 0.0f;
-    for (int j = 0; j < 8; j++) m += mn[j] * sb[j];
-    s -= dmin * m;
+    for (int r = 0; r < R; r++) {
+      const float *sb = as[r] + b * 8;
+      float m = 0.0f;
+      for (int j = 0; j < 8; j++) m += mn[j] * sb[j];
+      s[r] -= dmin * m;
+    }
 #ifdef __wasm_simd128__
     v128_t h0 = wasm_i8x16_splat(0), h1 = h0;
     if (q5) {
@@ -68,29 +84,39 @@ INLINE float dot_q45k(const uint8_t *w, const int16_t *aq, const float *ad, cons
         u0 = wasm_v128_or(u0, wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h0, 2 * c + 1), one), 4));
         u1 = wasm_v128_or(u1, wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(h1, 2 * c + 1), one), 4));
       }
-      v128_t pl = wasm_i32x4_add(dot16(l0, ab, 64 * c), dot16(l1, ab, 64 * c + 16));
-      v128_t pu = wasm_i32x4_add(dot16(u0, ab, 64 * c + 32), dot16(u1, ab, 64 * c + 48));
-      acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(pl), wasm_f32x4_splat(d * sc[2 * c] * db[2 * c])));
-      acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(pu),
-                                               wasm_f32x4_splat(d * sc[2 * c + 1] * db[2 * c + 1])));
+      float dl = d * sc[2 * c], du = d * sc[2 * c + 1];
+      for (int r = 0; r < R; r++) {
+        const int16_t *ab = aq[r] + b * QKK;
+        const float *db = ad[r] + b * 8;
+        v128_t pl = wasm_i32x4_add(dot16(l0, ab, 64 * c), dot16(l1, ab, 64 * c + 16));
+        v128_t pu = wasm_i32x4_add(dot16(u0, ab, 64 * c + 32), dot16(u1, ab, 64 * c + 48));
+        acc[r] = wasm_f32x4_add(acc[r], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(pl), wasm_f32x4_splat(dl * db[2 * c])));
+        acc[r] = wasm_f32x4_add(acc[r], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(pu), wasm_f32x4_splat(du * db[2 * c + 1])));
+      }
     }
 #else
     const uint8_t *qs = wb + qo, *qh = wb + 16;
-    for (int j = 0; j < 8; j++) {
-      int32_t sum = 0;
-      for (int l = 0; l < 32; l++) {
-        int32_t q = (qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 15;
-        if (q5) q |= ((qh[l] >> j) & 1) << 4;
-        sum += q * ab[32 * j + l];
+    for (int r = 0; r < R; r++) {
+      const int16_t *ab = aq[r] + b * QKK;
+      const float *db = ad[r] + b * 8;
+      for (int j = 0; j < 8; j++) {
+        int32_t sum = 0;
+        for (int l = 0; l < 32; l++) {
+          int32_t q = (qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 15;
+          if (q5) q |= ((qh[l] >> j) & 1) << 4;
+          sum += q * ab[32 * j + l];
+        }
+        s[r] += (float)sum * (d * sc[j] * db[j]);
       }
-      s += (float)sum * (d * sc[j] * db[j]);
     }
 #endif
   }
+  for (int r = 0; r < R; r++) {
 #ifdef __wasm_simd128__
-  s += hsum(acc);
+    s[r] += hsum(acc[r]);
 #endif
-  return s;
+    out[r * ldo] = s[r];
+  }
 }
 
 // dot_q6k is one Q6_K row of nb super-blocks against one A8 row.
@@ -153,14 +179,20 @@ INLINE float dot_q6k(const uint8_t *w, const int16_t *aq, const float *ad, int n
   return s;
 }
 
-// kind: 0 Q4_K, 1 Q5_K, 2 Q6_K.
-INLINE float dot_k(const uint8_t *w, const uint8_t *xa, int cols, int kind) {
-  int nb = cols / QKK;
-  const int16_t *aq = (const int16_t *)xa;
-  const float *ad = (const float *)(xa + 2 * (size_t)cols);
-  const float *as = ad + cols / QK;
-  if (kind == 2) return dot_q6k(w, aq, ad, nb);
-  return dot_q45k(w, aq, ad, as, nb, kind);
+// dot_k is one weight row of kind 0 (Q4_K), 1 (Q5_K) or 2 (Q6_K) against R
+// A8 rows (Q4_K and Q5_K share the weights' unpacking between rows; Q6_K
+// takes them one by one), writing out[r*ldo].
+INLINE void dot_k(const uint8_t *w, const uint8_t *a0, size_t arow, int cols, int kind, int R, float *out,
+                  size_t ldo) {
+  if (kind == 2) {
+    for (int r = 0; r < R; r++) {
+      const uint8_t *xa = a0 + r * arow;
+      const float *ad = (const float *)(xa + 2 * (size_t)cols);
+      out[r * ldo] = dot_q6k(w, (const int16_t *)xa, ad, cols / QKK);
+    }
+    return;
+  }
+  dot_q45k(w, a0, arow, cols, kind, R, out, ldo);
 }
 
 INLINE size_t row_bytes_k(int cols, int kind) {
@@ -168,21 +200,28 @@ INLINE size_t row_bytes_k(int cols, int kind) {
   return (size_t)(cols / QKK) * bs;
 }
 
+INLINE size_t a8_row_bytes(int cols) { return 2 * (size_t)cols + 8 * (size_t)(cols / QK); }
+
 INLINE void matvec_k(const uint8_t *w, const uint8_t *xa, float *y, int rows, int cols, int kind) {
   size_t wrow = row_bytes_k(cols, kind);
-  for (int r = 0; r < rows; r++) y[r] = dot_k(w + r * wrow, xa, cols, kind);
+  for (int r = 0; r < rows; r++) dot_k(w + r * wrow, xa, 0, cols, kind, 1, y + r, 1);
 }
 
 // matmul_k: c[m,n] = a * w^T; activation rows stay hot in blocks of MB_K
-// while each weight row (a few hundred bytes, in L1) passes over them.
+// while each weight row (a few hundred bytes, in L1) passes over them, four
+// activation rows at a time in the SIMD build.
 #define MB_K 32
 INLINE void matmul_k(const uint8_t *w, const uint8_t *aa, float *c, int m, int n, int k, int kind) {
-  size_t wrow = row_bytes_k(k, kind);
-  size_t arow = 2 * (size_t)k + 8 * (size_t)(k / QK);
+  size_t wrow = row_bytes_k(k, kind), arow = a8_row_bytes(k);
   for (int i0 = 0; i0 < m; i0 += MB_K) {
     int i1 = i0 + MB_K < m ? i0 + MB_K : m;
-    for (int j = 0; j < n; j++)
-      for (int i = i0; i < i1; i++) c[(size_t)i * n + j] = dot_k(w + j * wrow, aa + i * arow, k, kind);
+    for (int j = 0; j < n; j++) {
+      int i = i0;
+#ifdef __wasm_simd128__
+      for (; i + 4 <= i1; i += 4) dot_k(w + j * wrow, aa + i * arow, arow, k, kind, 4, c + (size_t)i * n + j, n);
+#endif
+      for (; i < i1; i++) dot_k(w + j * wrow, aa + i * arow, arow, k, kind, 1, c + (size_t)i * n + j, n);
+    }
   }
 }
 
