@@ -348,7 +348,7 @@ func BenchmarkAttention(b *testing.B) {
 // batching saves per token.
 func BenchmarkBatchedDecode(b *testing.B) {
 	const n, k = 4096, 768
-	for _, typ := range []Type{Q8_0, F16, Q4_K} {
+	for _, typ := range []Type{Q8_0, F16, Q4_K, Q6_K} {
 		r := rand.New(rand.NewPCG(3, 3))
 		w := randomMatrix(r, typ, n, k)
 		for _, m := range []int{1, 4} {

@@ -119,21 +119,31 @@ INLINE void dot_q45k(const uint8_t *w, const uint8_t *a0, size_t arow, int cols,
   }
 }
 
-// dot_q6k is one Q6_K row of nb super-blocks against one A8 row.
-INLINE float dot_q6k(const uint8_t *w, const int16_t *aq, const float *ad, int nb) {
-  float s = 0.0f;
+// dot_q6k is one Q6_K row against R A8 rows (as dot_q45k): the weights'
+// unpacking serves all R rows, and each row's arithmetic does not depend on R.
+INLINE void dot_q6k(const uint8_t *w, const uint8_t *a0, size_t arow, int cols, int R, float *out, size_t ldo) {
+  int nb = cols / QKK;
+  const int16_t *aq[4];
+  const float *ad[4];
+  float s[4];
 #ifdef __wasm_simd128__
-  v128_t acc = wasm_f32x4_splat(0.0f);
+  v128_t acc[4];
   v128_t low = wasm_i8x16_splat(0x0f), three = wasm_i8x16_splat(3), off = wasm_i8x16_splat(32);
 #endif
+  for (int r = 0; r < R; r++) {
+    aq[r] = (const int16_t *)(a0 + r * arow);
+    ad[r] = (const float *)(a0 + r * arow + 2 * (size_t)cols);
+    s[r] = 0.0f;
+#ifdef __wasm_simd128__
+    acc[r] = wasm_f32x4_splat(0.0f);
+#endif
+  }
   for (int b = 0; b < nb; b++) {
     const uint8_t *wb = w + b * Q6_K_BYTES;
     float d = f16_to_f32(load_u16(wb + 208));
     for (int h = 0; h < 2; h++) {
       const uint8_t *ql = wb + 64 * h, *qh = wb + 128 + 32 * h;
       const int8_t *sc = (const int8_t *)(wb + 192 + 8 * h);
-      const int16_t *ab = aq + b * QKK + 128 * h;
-      const float *db = ad + b * 8 + 4 * h;
 #ifdef __wasm_simd128__
       v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
       v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
@@ -151,48 +161,51 @@ INLINE float dot_q6k(const uint8_t *w, const int16_t *aq, const float *ad, int n
         }
         v128_t w0 = wasm_i8x16_sub(wasm_v128_or(a, wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(g0, 2 * k), three), 4)), off);
         v128_t w1 = wasm_i8x16_sub(wasm_v128_or(c, wasm_i8x16_shl(wasm_v128_and(wasm_u8x16_shr(g1, 2 * k), three), 4)), off);
-        float f = d * db[k];
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(dot16(w0, ab, 32 * k)),
-                                                 wasm_f32x4_splat(f * (float)sc[2 * k])));
-        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(dot16(w1, ab, 32 * k + 16)),
-                                                 wasm_f32x4_splat(f * (float)sc[2 * k + 1])));
+        for (int r = 0; r < R; r++) {
+          const int16_t *ab = aq[r] + b * QKK + 128 * h;
+          float f = d * ad[r][b * 8 + 4 * h + k];
+          acc[r] = wasm_f32x4_add(acc[r], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(dot16(w0, ab, 32 * k)),
+                                                         wasm_f32x4_splat(f * (float)sc[2 * k])));
+          acc[r] = wasm_f32x4_add(acc[r], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(dot16(w1, ab, 32 * k + 16)),
+                                                         wasm_f32x4_splat(f * (float)sc[2 * k + 1])));
+        }
       }
 #else
-      for (int k = 0; k < 4; k++) {
-        for (int half = 0; half < 2; half++) {
-          int32_t sum = 0;
-          for (int i = 0; i < 16; i++) {
-            int l = 16 * half + i;
-            int byte = ql[l + 32 * (k & 1)];
-            int q = (k >= 2 ? byte >> 4 : byte & 15) | (((qh[l] >> (2 * k)) & 3) << 4);
-            sum += (q - 32) * ab[32 * k + l];
+      for (int r = 0; r < R; r++) {
+        const int16_t *ab = aq[r] + b * QKK + 128 * h;
+        const float *db = ad[r] + b * 8 + 4 * h;
+        for (int k = 0; k < 4; k++) {
+          for (int half = 0; half < 2; half++) {
+            int32_t sum = 0;
+            for (int i = 0; i < 16; i++) {
+              int l = 16 * half + i;
+              int byte = ql[l + 32 * (k & 1)];
+              int q = (k >= 2 ? byte >> 4 : byte & 15) | (((qh[l] >> (2 * k)) & 3) << 4);
+              sum += (q - 32) * ab[32 * k + l];
+            }
+            s[r] += (float)sum * (d * db[k] * (float)sc[2 * k + half]);
           }
-          s += (float)sum * (d * db[k] * (float)sc[2 * k + half]);
         }
       }
 #endif
     }
   }
+  for (int r = 0; r < R; r++) {
 #ifdef __wasm_simd128__
-  s += hsum(acc);
+    s[r] += hsum(acc[r]);
 #endif
-  return s;
+    out[r * ldo] = s[r];
+  }
 }
 
 // dot_k is one weight row of kind 0 (Q4_K), 1 (Q5_K) or 2 (Q6_K) against R
-// A8 rows (Q4_K and Q5_K share the weights' unpacking between rows; Q6_K
-// takes them one by one), writing out[r*ldo].
+// A8 rows, writing out[r*ldo].
 INLINE void dot_k(const uint8_t *w, const uint8_t *a0, size_t arow, int cols, int kind, int R, float *out,
                   size_t ldo) {
-  if (kind == 2) {
-    for (int r = 0; r < R; r++) {
-      const uint8_t *xa = a0 + r * arow;
-      const float *ad = (const float *)(xa + 2 * (size_t)cols);
-      out[r * ldo] = dot_q6k(w, (const int16_t *)xa, ad, cols / QKK);
-    }
-    return;
-  }
-  dot_q45k(w, a0, arow, cols, kind, R, out, ldo);
+  if (kind == 2)
+    dot_q6k(w, a0, arow, cols, R, out, ldo);
+  else
+    dot_q45k(w, a0, arow, cols, kind, R, out, ldo);
 }
 
 INLINE size_t row_bytes_k(int cols, int kind) {
