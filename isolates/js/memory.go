@@ -137,7 +137,7 @@ func (iso *Isolate) guard(proto *goja.Object, name string, size func(this goja.V
 		}
 		return v
 	})
-	proto.DefineDataProperty(name, fn, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	proto.DefineDataProperty(name, fn, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }
 
 // guardedGlobals is the DynamicObject behind guardBulkBuiltins.
@@ -149,7 +149,16 @@ type guardedGlobals struct {
 
 func (l *guardedGlobals) Get(key string) goja.Value {
 	elem, ok := bufferConstructors[key]
-	if !ok || l.done[key] {
+	if !ok {
+		// Found once here, a built-in becomes the global object's own property, as on the
+		// original: later lookups find it without coming back through Go.
+		v := l.orig.Get(key)
+		if v != nil {
+			l.iso.vm.GlobalObject().DefineDataProperty(key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+		}
+		return v
+	}
+	if l.done[key] {
 		return l.orig.Get(key)
 	}
 	if l.done == nil {
@@ -157,7 +166,7 @@ func (l *guardedGlobals) Get(key string) goja.Value {
 	}
 	l.done[key] = true
 	w := l.iso.guardedConstructor(l.orig.Get(key), elem)
-	l.iso.vm.GlobalObject().DefineDataProperty(key, w, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	l.iso.vm.GlobalObject().DefineDataProperty(key, w, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	return w
 }
 
@@ -218,15 +227,19 @@ func (iso *Isolate) guardedConstructor(v goja.Value, elem int64) goja.Value {
 	// (from, of) are inherited and construct through this.
 	wrapper.SetPrototype(orig.Prototype())
 	for _, k := range orig.GetOwnPropertyNames() {
-		if k != "prototype" && k != "name" && k != "length" {
-			wrapper.DefineDataProperty(k, orig.Get(k), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+		switch k {
+		case "prototype", "name", "length":
+		case "BYTES_PER_ELEMENT":
+			wrapper.DefineDataProperty(k, orig.Get(k), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+		default:
+			wrapper.DefineDataProperty(k, orig.Get(k), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 		}
 	}
 	proto := orig.Get("prototype")
 	wrapper.DefineDataProperty("prototype", proto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
-	wrapper.DefineDataProperty("name", orig.Get("name"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	wrapper.DefineDataProperty("name", orig.Get("name"), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	if p, ok := proto.(*goja.Object); ok {
-		p.DefineDataProperty("constructor", wrapper, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+		p.DefineDataProperty("constructor", wrapper, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 	}
 	return wrapper
 }

@@ -114,6 +114,8 @@ func TestMemoryLimitBulkCalls(t *testing.T) {
 			Uint8Array.from([5]).length === 1, "a".concat("b", "c") === "abc", new Float64Array(2).length === 2,
 			Array.from("abc").join() === "a,b,c", "a,b".split(",").length === 2, "ab".split("").length === 2,
 			ArrayBuffer.isView(u), Uint8Array.of(1, 2).length === 2, Object.getPrototypeOf(Int8Array) === Object.getPrototypeOf(Uint8Array),
+			!Object.keys(String.prototype).includes("repeat"), !Object.keys(Uint8Array).includes("from"),
+			!Object.keys(new Uint8Array(1)).includes("constructor"), globalThis.globalThis === globalThis, typeof Math.max === "function", Object.getOwnPropertyDescriptor(globalThis, "Math").enumerable === false,
 			// The unguarded constructors are out of reach: a wrapper's prototype is not one.
 			(() => { try { new (Object.getPrototypeOf(ArrayBuffer))(8); return false; } catch (e) { return e instanceof TypeError; } })(),
 		];
