@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -282,11 +283,24 @@ func (a *actor) unclaim() {
 func (a *actor) run() {
 	defer a.objs.wg.Done()
 	a.claim()
-	err := a.start()
+	err := a.contain(a.start)
 	if err == nil {
-		err = a.serve()
+		err = a.contain(a.serve)
 	}
 	a.shutdown(err)
+}
+
+// contain runs fn, turning a panic in it (a bug in molt's Go code) into an internal error
+// that resets this object, failing its pending calls, instead of ending the process. The
+// stack goes to the log, not to the callers.
+func (a *actor) contain(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.objs.opts.Log.Error("internal error in a Durable Object", "class", a.ns.ClassName(), "id", a.id.String(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("molt internal error: %v", p)
+		}
+	}()
+	return fn()
 }
 
 // start opens the storage, makes the isolate (running the worker's top-level code) and

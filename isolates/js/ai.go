@@ -53,7 +53,7 @@ func (a *aiAdapter) run(c goja.FunctionCall) goja.Value {
 	}
 	p, resolve, reject := iso.vm.NewPromise()
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		out, stream, err := r.Respond(context.Background(), model, inputs)
 		done(func() error {
 			switch {
@@ -66,7 +66,7 @@ func (a *aiAdapter) run(c goja.FunctionCall) goja.Value {
 			}
 			return iso.settle(resolve, string(out))
 		})
-	}()
+	})
 	return iso.vm.ToValue(p)
 }
 

@@ -4,10 +4,15 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/moltworker/molt/bindings/ai"
+	"github.com/moltworker/molt/bindings/ai/gguf"
 	"github.com/moltworker/molt/bindings/service"
+	"github.com/moltworker/molt/kernels"
 )
 
 // brokenTarget is a service binding's target with a bug: its Go code panics, on the goroutine
@@ -19,14 +24,119 @@ func (brokenTarget) Call(context.Context, string, string, []byte) (service.Resul
 	panic("broken target")
 }
 
+// brokenModel is a model with a bug: its Go code panics, on the goroutine molt runs
+// env.AI.run on. Files whose architecture is brokenArch load as one.
+type brokenModel struct{}
+
+const brokenArch = "molt-test-broken"
+
+func (brokenModel) Task() string { return "Text Generation" }
+func (brokenModel) Run(context.Context, map[string]any) (any, error) {
+	panic("broken model")
+}
+
+func init() {
+	ai.Register(brokenArch, func(*gguf.File, *kernels.Pool) (ai.Model, error) { return brokenModel{}, nil })
+}
+
+// brokenRegistry is a models directory whose model @cf/test/broken is a brokenModel.
+func brokenRegistry(t *testing.T) *ai.Registry {
+	t.Helper()
+	dir := t.TempDir()
+	w := gguf.NewWriter()
+	if err := w.Set("general.architecture", brokenArch); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "broken.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ai.IndexFile), []byte(`"@cf/test/broken" = "broken.gguf"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ai.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // A panic on a goroutine molt started for a request fails that request with an internal error;
-// without containment it would end the process, and the test binary with it.
+// without containment it would end the process, and the test binary with it. The same
+// isolate's neighbours go on: every case runs beside a plain request.
 func TestPanicOffTheLoopFailsTheRequest(t *testing.T) {
-	iso := newTestIsolate(t, `var __molt_exports = { default: { async fetch(r, env) {
-		return await env.SVC.fetch("http://svc/");
-	} } };`, func(c *Config) { c.Env = map[string]any{"SVC": &service.Binding{Target: brokenTarget{}}} })
-	_, _, err := serve(t, iso, httptest.NewRequest("GET", "/", nil))
-	if err == nil || !strings.Contains(err.Error(), "molt internal error: broken target") {
-		t.Fatalf("error = %v, want the internal error", err)
+	cases := []struct {
+		name, call, want string
+		env              func(t *testing.T) any
+	}{
+		{"service binding fetch", `env.X.fetch("http://svc/")`, "broken target",
+			func(*testing.T) any { return &service.Binding{Target: brokenTarget{}} }},
+		{"service binding RPC", `env.X.hello("world")`, "broken target",
+			func(*testing.T) any { return &service.Binding{Target: brokenTarget{}} }},
+		{"AI", `env.X.run("@cf/test/broken", { prompt: "hi" })`, "broken model",
+			func(t *testing.T) any { return brokenRegistry(t) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := `var __molt_exports = { default: { async fetch(r, env) {
+				if (new URL(r.url).pathname === "/plain") return new Response("ok");
+				return await ` + c.call + `;
+			} } };`
+			env := map[string]any{"X": c.env(t)}
+			iso := newTestIsolate(t, src, func(cfg *Config) { cfg.Env = env })
+			_, _, err := serve(t, iso, httptest.NewRequest("GET", "/", nil))
+			if err == nil || !strings.Contains(err.Error(), "molt internal error: "+c.want) {
+				t.Fatalf("error = %v, want the internal error", err)
+			}
+			other := newTestIsolate(t, src, func(cfg *Config) { cfg.Env = env })
+			if _, body, err := serve(t, other, httptest.NewRequest("GET", "/plain", nil)); err != nil || body != "ok" {
+				t.Fatalf("a request beside it: %q, %v", body, err)
+			}
+		})
+	}
+}
+
+// A panic in molt's Go code while a Durable Object runs (here in the host's console sink)
+// resets that object, failing the call with an internal error; the object starts anew on the
+// next call and the others carry on.
+func TestPanicInDurableObjectResetsIt(t *testing.T) {
+	src := `
+const { DurableObject } = require("cloudflare:workers");
+class Obj extends DurableObject {
+  say(x) { console.log(x); return "said " + x; }
+}
+var __molt_exports = { Obj, default: { async fetch(req, env) {
+  const url = new URL(req.url);
+  const [, name, method] = url.pathname.split("/");
+  const args = JSON.parse(url.searchParams.get("args") ?? "[]");
+  try {
+    return Response.json({ ok: await env.OBJ.getByName(name)[method](...args) });
+  } catch (e) {
+    return Response.json({ err: e.name + ": " + e.message });
+  }
+} } };`
+	w := newObjectWorld(t, src, false, ObjectsOptions{}, func(cfg *Config) {
+		cfg.Console = ConsoleFunc(func(_ Level, text string) {
+			if text == "panic" {
+				panic("console sink failed")
+			}
+		})
+	})
+	if ok, errText := w.call(t, "b", "say", "hello"); ok != "said hello" {
+		t.Fatalf("b before: %v %q", ok, errText)
+	}
+	if _, errText := w.call(t, "a", "say", "panic"); !strings.Contains(errText, "molt internal error: console sink failed") {
+		t.Fatalf("a.say(panic) failed with %q, want the internal error", errText)
+	}
+	for _, name := range []string{"a", "b"} {
+		if ok, errText := w.call(t, name, "say", "again"); ok != "said again" {
+			t.Fatalf("%s after: %v %q", name, ok, errText)
+		}
 	}
 }

@@ -159,7 +159,7 @@ func (d *durableNatives) invoke(h goja.Value, hex, name goja.Value, c durable.Ca
 	// wait for the reply moves off the loop.
 	wait := ns.Send(id, n, c)
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		reply, err := wait(context.Background())
 		done(func() error {
 			if err != nil {
@@ -167,7 +167,7 @@ func (d *durableNatives) invoke(h goja.Value, hex, name goja.Value, c durable.Ca
 			}
 			return iso.settle(resolve, build(reply))
 		})
-	}()
+	})
 	return iso.vm.ToValue(p)
 }
 

@@ -82,13 +82,18 @@ func (l *loop) goAsync(done func(fn func() error), fn func()) {
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				err := fmt.Errorf("molt internal error: %v\n%s", p, debug.Stack())
-				l.kill(err)
+				l.kill(internalError(p))
 				done(nil)
 			}
 		}()
 		fn()
 	}()
+}
+
+// internalError is the error a recovered panic p, a bug in molt's Go code, fails a request
+// with; the stack is for the host's log.
+func internalError(p any) error {
+	return fmt.Errorf("molt internal error: %v\n%s", p, debug.Stack())
 }
 
 // post queues fn to run on the loop goroutine; only for use from the loop goroutine itself

@@ -356,9 +356,16 @@ func (iso *Isolate) copyHostBody(w http.ResponseWriter, hb *hostBody, stop <-cha
 	var copyErr error
 	release := iso.loop.reserve()
 	go func() {
+		defer func() {
+			// A panic in the body's Go code (a bug in molt) cuts this response short, not the
+			// process; unlike goAsync, the loop must still see the copy finish.
+			if p := recover(); p != nil {
+				copyErr = internalError(p)
+			}
+			finished.Store(true)
+			release(func() error { return nil })
+		}()
 		_, copyErr = io.Copy(flushWriter{w, http.NewResponseController(w)}, hb.r)
-		finished.Store(true)
-		release(func() error { return nil })
 	}()
 	err := iso.loop.run(finished.Load, stop)
 	if err != nil {

@@ -40,7 +40,7 @@ func (iso *Isolate) rpcCall(b *service.Binding, method, args string) goja.Value 
 	}
 	p, resolve, reject := iso.vm.NewPromise()
 	done := iso.loop.reserve()
-	go func() {
+	iso.loop.goAsync(done, func() {
 		r, err := b.Call(context.Background(), method, []byte(args))
 		done(func() error {
 			if err != nil {
@@ -48,7 +48,7 @@ func (iso *Isolate) rpcCall(b *service.Binding, method, args string) goja.Value 
 			}
 			return iso.settle(resolve, iso.vm.NewArray(r.Threw, string(r.Value)))
 		})
-	}()
+	})
 	return iso.vm.ToValue(p)
 }
 
