@@ -209,11 +209,13 @@ type Stats struct {
 	// MaxOvershoot is the most by which the heap had grown past a tenant's cap, while it
 	// lived, when the tenant was stopped at a collection.
 	MaxOvershoot int64
+	// Running counts the tenants inside JavaScript now.
+	Running int64
 }
 
 // Stats returns the watcher's counters.
 func (w *Watcher) Stats() Stats {
-	return Stats{Kills: w.kills.Load(), Measurements: w.measured.Load(), MaxOvershoot: w.overshoot.Load()}
+	return Stats{Kills: w.kills.Load(), Measurements: w.measured.Load(), MaxOvershoot: w.overshoot.Load(), Running: int64(w.active.Load())}
 }
 
 // run is the sampler: it samples every Interval while a tenant runs JavaScript and sleeps

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moltworker/molt/bindings/ai"
 	"github.com/moltworker/molt/bindings/ai/gguf"
 	"github.com/moltworker/molt/bindings/service"
+	"github.com/moltworker/molt/internal/heapwatch"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -137,6 +139,30 @@ var __molt_exports = { Obj, default: { async fetch(req, env) {
 	for _, name := range []string{"a", "b"} {
 		if ok, errText := w.call(t, name, "say", "again"); ok != "said again" {
 			t.Fatalf("%s after: %v %q", name, ok, errText)
+		}
+	}
+}
+
+// A panic in molt's Go code inside JavaScript (here in the host's console sink) leaves the
+// isolate's entry as a return would: the memory watcher must not count it as running
+// JavaScript afterwards, or it would sample on its behalf for as long as the process lives.
+func TestPanicInsideJavaScriptLeavesTheEntry(t *testing.T) {
+	iso := newTestIsolate(t, `var __molt_exports = { default: { fetch() { console.log("panic"); } } };`, func(cfg *Config) {
+		cfg.MemoryLimit = 64 << 20
+		cfg.Console = ConsoleFunc(func(Level, string) { panic("console sink failed") })
+	})
+	func() {
+		defer func() {
+			if p := recover(); p != "console sink failed" {
+				t.Fatalf("recovered %v, want the sink's panic", p)
+			}
+		}()
+		serve(t, iso, httptest.NewRequest("GET", "/", nil))
+	}()
+	// Other tests' isolates may still be finishing: wait for them.
+	for deadline := time.Now().Add(5 * time.Second); heapwatch.Default.Stats().Running != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the watcher counts %d isolates running JavaScript after the panic, want 0", heapwatch.Default.Stats().Running)
 		}
 	}
 }

@@ -208,17 +208,30 @@ func (iso *Isolate) enter(fn func() error) error {
 		}
 		t.Reset(e.budget)
 	}
+	leave := func() time.Duration {
+		if limit > 0 {
+			iso.current.Store(nil)
+			iso.watchdog.Load().Stop()
+		}
+		used := e.used()
+		if iso.mem != nil {
+			iso.mem.Exit(used)
+		}
+		return used
+	}
+	// A panic in molt's Go code leaves the entry too, or the memory watcher would count this
+	// isolate as running JavaScript for ever after and sample on its behalf.
+	left := false
+	defer func() {
+		if !left {
+			leave()
+		}
+	}()
 	err := fn()
-	if limit > 0 {
-		iso.current.Store(nil)
-		iso.watchdog.Load().Stop()
-	}
+	left = true
+	used := leave()
 	iso.vm.ClearInterrupt()
-	used := e.used()
 	iso.cpu += used
-	if iso.mem != nil {
-		iso.mem.Exit(used)
-	}
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
 		switch ie.Value().(type) {
