@@ -134,6 +134,7 @@ func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 		h.logRequest(r, http.StatusInternalServerError, start, 0)
 		return
 	}
+	defer closeOnPanic(iso)
 	ctx, cancel := context.WithTimeout(r.Context(), wk.Limits.Wall)
 	defer cancel()
 	in := js.Incoming{URL: requestURL(r), CF: cf(r), Stop: ctx.Done(), Entrypoint: service.EntrypointOf(r.Context())}
@@ -151,7 +152,7 @@ func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 		h.log.Error("response interrupted", "path", r.URL.Path, "error", err)
 	}
 	h.logRequest(r, status, start, iso.CPUTime())
-	go func() {
+	afterResponse(h.log.With("path", r.URL.Path), iso, func() {
 		switch err := iso.Finish(wk.Limits.WaitUntil); {
 		case errors.Is(err, js.ErrStopped):
 			// Cloudflare's words for waitUntil work cut off after its 30 s.
@@ -165,7 +166,7 @@ func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 			inv.end(err, status == 499)
 			h.Invocations.Observe(inv)
 		}
-	}()
+	})
 	if err != nil && out.Status != 0 {
 		panic(http.ErrAbortHandler)
 	}

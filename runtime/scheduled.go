@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/moltworker/molt/isolates/js"
@@ -17,7 +18,8 @@ func (w *Worker) Scheduled(ctx context.Context, cron string, at time.Time) error
 }
 
 // scheduled is Scheduled with the isolate's console output also sent to tap, if not nil.
-func (w *Worker) scheduled(ctx context.Context, cron string, at time.Time, tap js.Console) error {
+func (w *Worker) scheduled(ctx context.Context, cron string, at time.Time, tap js.Console) (err error) {
+	defer recoverInto(slog.Default().With("cron", cron), &err)
 	if w.pool == nil {
 		return errors.New("scheduled events reach JavaScript workers only")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -71,6 +72,7 @@ func (w *Worker) call(ctx context.Context, entrypoint, method string, args []byt
 	if err != nil {
 		return service.Result{}, fmt.Errorf("worker failed to start: %w", err)
 	}
+	defer closeOnPanic(iso)
 	if inv != nil {
 		iso.Tap(inv)
 	}
@@ -84,13 +86,13 @@ func (w *Worker) call(ctx context.Context, entrypoint, method string, args []byt
 	if inv != nil {
 		inv.endCall(res, err)
 	}
-	go func() {
+	afterResponse(slog.Default().With("rpc", method), iso, func() {
 		iso.Finish(w.Limits.WaitUntil)
 		iso.Close()
 		if inv != nil {
 			observe(inv)
 		}
-	}()
+	})
 	if err != nil {
 		return service.Result{}, err
 	}

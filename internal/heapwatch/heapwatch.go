@@ -211,11 +211,17 @@ type Stats struct {
 	MaxOvershoot int64
 	// Running counts the tenants inside JavaScript now.
 	Running int64
+	// Tenants counts the open accounts.
+	Tenants int64
 }
 
 // Stats returns the watcher's counters.
 func (w *Watcher) Stats() Stats {
-	return Stats{Kills: w.kills.Load(), Measurements: w.measured.Load(), MaxOvershoot: w.overshoot.Load(), Running: int64(w.active.Load())}
+	w.mu.Lock()
+	tenants := len(w.tenants)
+	w.mu.Unlock()
+	return Stats{Kills: w.kills.Load(), Measurements: w.measured.Load(), MaxOvershoot: w.overshoot.Load(),
+		Running: int64(w.active.Load()), Tenants: int64(tenants)}
 }
 
 // run is the sampler: it samples every Interval while a tenant runs JavaScript and sleeps
