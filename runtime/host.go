@@ -143,7 +143,12 @@ func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 		iso.Tap(inv)
 		inv.Request, inv.URL, inv.CF = r, in.URL, in.CF
 	}
-	out, err := iso.Serve(w, r, in)
+	limited := &headerLimit{ResponseWriter: w}
+	out, err := iso.Serve(limited, r, in)
+	if limited.over != nil {
+		// Nothing was sent: the host answers in the held-back response's place.
+		out.Status, err = 0, limited.over
+	}
 	status := out.Status
 	if err != nil && status == 0 {
 		status = h.fail(w, r, err, out, ctx)
@@ -197,6 +202,10 @@ func (h *Host) fail(w http.ResponseWriter, r *http.Request, err error, out js.Ou
 		rec := &statusRecorder{ResponseWriter: w}
 		proxy.ServeHTTP(rec, r)
 		return rec.status
+	}
+	var rh *ResponseHeadersTooLargeError
+	if errors.As(err, &rh) {
+		return h.responseHeadersTooLarge(w, r, rh)
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

@@ -106,9 +106,15 @@ func (h *Host) serveWasm(w http.ResponseWriter, r *http.Request, wk *Worker, sta
 	ctx, cancel := context.WithTimeout(r.Context(), wk.Limits.Wall)
 	defer cancel()
 	meter := wasm.NewMeter(wk.Limits.CPU)
-	out, err := wk.wasm.worker.Serve(ctx, w, r, requestURL(r), meter)
+	limited := &headerLimit{ResponseWriter: w}
+	out, err := wk.wasm.worker.Serve(ctx, limited, r, requestURL(r), meter)
+	if limited.over != nil {
+		// Nothing was sent: the host answers in the held-back response's place.
+		out.Status, err = 0, limited.over
+	}
 	status := out.Status
 	var mem *wasm.MemoryLimitError
+	var rh *ResponseHeadersTooLargeError
 	switch {
 	case err == nil:
 	case status != 0:
@@ -116,6 +122,8 @@ func (h *Host) serveWasm(w http.ResponseWriter, r *http.Request, wk *Worker, sta
 		h.log.Error("response interrupted", "path", r.URL.Path, "error", err)
 		h.logRequest(r, status, start, out.CPU)
 		panic(http.ErrAbortHandler)
+	case errors.As(err, &rh):
+		status = h.responseHeadersTooLarge(w, r, rh)
 	case errors.Is(err, wasm.ErrCPULimit):
 		h.log.Error("worker exceeded its CPU time limit", "path", r.URL.Path)
 		h.cloudflarePage(w, http.StatusServiceUnavailable, 1102, "Worker exceeded resource limits",
