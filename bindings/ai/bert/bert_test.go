@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -21,23 +22,7 @@ type refModel struct {
 
 func loadRef(t *testing.T, f *gguf.File) refModel {
 	t.Helper()
-	m := refModel{t: map[string][]float64{}}
-	for _, ti := range f.Tensors {
-		data, err := f.TensorData(ti)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x, err := gguf.Dequantize(ti.Type, data, int(ti.Elements()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := make([]float64, len(x))
-		for i := range x {
-			v[i] = float64(x[i])
-		}
-		m.t[ti.Name] = v
-	}
-	return m
+	return refModel{t: testutil.GGUFTensors(t, f)}
 }
 
 // linear: y[i][o] = sum_c x[i][c] w[o][c] + b[o].

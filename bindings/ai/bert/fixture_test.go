@@ -2,16 +2,15 @@ package bert
 
 import (
 	"bufio"
-	"bytes"
 	"flag"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/internal/testutil"
 )
 
 var (
@@ -95,12 +94,8 @@ func fixtureShape(t testing.TB, typ gguf.Type, sh shape) []byte {
 		toks = append(toks, fmt.Sprintf("[unused%d]", len(toks)))
 		types = append(types, 5)
 	}
-	w := gguf.NewWriter()
-	set := func(k string, v any) {
-		if err := w.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fx := testutil.NewGGUFFixture(t, 2026, 6)
+	set, add := fx.Set, fx.Add
 	set("general.architecture", "bert")
 	set("general.name", "bert-tiny (molt test fixture, seeded random weights)")
 	set("bert.context_length", uint32(sh.context))
@@ -121,24 +116,6 @@ func fixtureShape(t testing.TB, typ gguf.Type, sh shape) []byte {
 	set("tokenizer.ggml.padding_token_id", ids["[PAD]"])
 	set("tokenizer.ggml.mask_token_id", ids["[MASK]"])
 
-	r := rand.New(rand.NewPCG(2026, 6))
-	add := func(name string, ty gguf.Type, rows, cols int, scale, mean float64) {
-		x := make([]float32, rows*cols)
-		for i := range x {
-			x[i] = float32(mean + scale*r.NormFloat64())
-		}
-		data, err := gguf.Encode(ty, x)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dims := []uint64{uint64(cols), uint64(rows)}
-		if rows == 1 {
-			dims = dims[:1]
-		}
-		if err := w.AddTensor(name, ty, dims, data); err != nil {
-			t.Fatal(err)
-		}
-	}
 	add("token_embd.weight", typ, len(toks), sh.hidden, 0.5, 0)
 	add("token_types.weight", gguf.F32, 2, sh.hidden, 0.1, 0)
 	add("position_embd.weight", gguf.F32, sh.context, sh.hidden, 0.1, 0)
@@ -163,27 +140,11 @@ func fixtureShape(t testing.TB, typ gguf.Type, sh shape) []byte {
 		lin("ffn_down", sh.hidden, sh.ffn)
 		nrm("layer_output_norm")
 	}
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return fx.Bytes()
 }
 
 // TestFixtureUpToDate keeps testdata/bert-tiny.gguf equal to what the
 // generator writes; go test -run TestFixtureUpToDate -update rewrites it.
 func TestFixtureUpToDate(t *testing.T) {
-	want := fixture(t, gguf.F32)
-	if *update {
-		if err := os.WriteFile(fixturePath, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(fixturePath)
-	if err != nil {
-		t.Fatalf("%v (generate it with go test -run TestFixtureUpToDate -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from the generator's output; rerun with -update", fixturePath)
-	}
+	testutil.CheckGolden(t, fixturePath, fixture(t, gguf.F32), *update)
 }

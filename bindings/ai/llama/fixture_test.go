@@ -1,16 +1,14 @@
 package llama
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the committed testdata/*-tiny*.gguf fixtures from the generator")
@@ -84,12 +82,8 @@ var q4KM = wtypes{"q4_k_m", gguf.Q4_K, gguf.Q4_K, gguf.Q6_K, gguf.Q4_K, gguf.Q6_
 // norms and biases stay F32, as llama.cpp leaves them.
 func fixture(t testing.TB, sh shape, wt wtypes) []byte {
 	t.Helper()
-	w := gguf.NewWriter()
-	set := func(k string, v any) {
-		if err := w.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fx := testutil.NewGGUFFixture(t, 2026, 10)
+	set, add := fx.Set, fx.Add
 	a := sh.arch
 	set("general.architecture", a)
 	set("general.name", fmt.Sprintf("%s-tiny-%s (molt test fixture, seeded random weights)", a, wt.name))
@@ -125,24 +119,6 @@ func fixture(t testing.TB, sh shape, wt wtypes) []byte {
 		set("tokenizer.ggml.eos_token_id", uint32(2))
 	}
 
-	r := rand.New(rand.NewPCG(2026, 10))
-	add := func(name string, ty gguf.Type, rows, cols int, scale, mean float64) {
-		x := make([]float32, rows*cols)
-		for i := range x {
-			x[i] = float32(mean + scale*r.NormFloat64())
-		}
-		data, err := gguf.Encode(ty, x)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		dims := []uint64{uint64(cols), uint64(rows)}
-		if rows == 1 {
-			dims = dims[:1]
-		}
-		if err := w.AddTensor(name, ty, dims, data); err != nil {
-			t.Fatal(err)
-		}
-	}
 	qd, kvd := sh.heads*sh.headDim, sh.kvHeads*sh.headDim
 	// A small embedding keeps tied models from mostly repeating their input.
 	add("token_embd.weight", wt.embd, nv, sh.hidden, 0.1, 0)
@@ -174,11 +150,7 @@ func fixture(t testing.TB, sh shape, wt wtypes) []byte {
 		lin("ffn_up", wt.ffn, sh.ffn, sh.hidden)
 		lin("ffn_down", wt.down, sh.hidden, sh.ffn)
 	}
-	var buf bytes.Buffer
-	if _, err := w.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return fx.Bytes()
 }
 
 // committed lists the fixtures kept in testdata/: every architecture in
@@ -205,18 +177,6 @@ var committed = []struct {
 func TestFixturesUpToDate(t *testing.T) {
 	for _, c := range committed {
 		path := filepath.Join("..", "..", "..", "testdata", c.file)
-		want := fixture(t, c.sh, c.wt)
-		if *update {
-			if err := os.WriteFile(path, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (generate it with go test -run TestFixturesUpToDate -update)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("%s differs from the generator's output; rerun with -update", path)
-		}
+		testutil.CheckGolden(t, path, fixture(t, c.sh, c.wt), *update)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -21,23 +22,7 @@ type ref struct {
 
 func loadRef(t *testing.T, f *gguf.File, sh shape) ref {
 	t.Helper()
-	m := ref{sh: sh, t: map[string][]float64{}}
-	for _, ti := range f.Tensors {
-		data, err := f.TensorData(ti)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x, err := gguf.Dequantize(ti.Type, data, int(ti.Elements()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := make([]float64, len(x))
-		for i := range x {
-			v[i] = float64(x[i])
-		}
-		m.t[ti.Name] = v
-	}
-	return m
+	return ref{sh: sh, t: testutil.GGUFTensors(t, f)}
 }
 
 // mat: y[o] = sum_c w[o][c] x[c] (+ bias).
