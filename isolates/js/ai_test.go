@@ -1,8 +1,6 @@
 package js
 
 import (
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,31 +56,16 @@ func TestAIFromJS(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := frontServer(t, aiWorker, map[string]any{"AI": r})
-	e := func(name, msg string) string {
-		return `{"error":[` + mustJSONString(name) + `,` + mustJSONString(msg) + `]}`
-	}
-	for _, tc := range []struct{ name, want string }{
+	runCases(t, srv, []workerCase{
 		{"batch", `{"ok":[true,["shape","data","pooling"],[2,64],"mean",true,"number",[1,1]]}`},
 		{"single", `{"ok":[[1,64],"cls"]}`},
 		{"timers", `{"ok":["timer","run"]}`},
 		{"unknown", `{"ok":[true,"AiError","5007: No such model @cf/meta/llama-3.1-8b-instruct or task","AiError: 5007: No such model @cf/meta/llama-3.1-8b-instruct or task",5007]}`},
-		{"noInputs", e("AiError", "5006: Error: required properties at '/' are 'text'")},
-		{"stringInputs", e("AiError", "5006: Error: type mismatch at '/': a string is not an object")},
-		{"badText", e("AiError", "5006: Error: type mismatch at '/text': a number is not a string or an array of strings")},
-		{"cyclic", e("TypeError", "Converting circular structure to JSON")},
-		{"illegal", e("TypeError", "Illegal invocation")},
+		{"noInputs", thrown("AiError", "5006: Error: required properties at '/' are 'text'")},
+		{"stringInputs", thrown("AiError", "5006: Error: type mismatch at '/': a string is not an object")},
+		{"badText", thrown("AiError", "5006: Error: type mismatch at '/text': a number is not a string or an array of strings")},
+		{"cyclic", thrown("TypeError", "Converting circular structure to JSON")},
+		{"illegal", thrown("TypeError", "Illegal invocation")},
 		{"tag", `{"ok":"[object Ai]"}`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res, err := http.Get(srv.URL + "/" + tc.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if string(body) != tc.want {
-				t.Fatalf("got  %s\nwant %s", body, tc.want)
-			}
-		})
-	}
+	}, false)
 }

@@ -2,11 +2,13 @@ package js
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -300,6 +302,48 @@ var __molt_exports = { default: { async fetch(req, env) {
   }
 } } };
 `
+}
+
+// workerCase is a request for /name to a casesWorker and the body it must answer.
+type workerCase struct{ name, want string }
+
+// thrown is the body a casesWorker answers for a case that throws an error named name with
+// message msg.
+func thrown(name, msg string) string {
+	n, _ := json.Marshal(name)
+	m, _ := json.Marshal(msg)
+	return `{"error":[` + string(n) + `,` + string(m) + `]}`
+}
+
+// runCases requests /NAME from srv for each case in order (later cases may see what earlier
+// ones wrote), each in a subtest, and fails one whose body is not want: byte for byte, or with
+// asJSON the same JSON value.
+func runCases(t *testing.T, srv *httptest.Server, cases []workerCase, asJSON bool) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := http.Get(srv.URL + "/" + tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			same := string(body) == tc.want
+			if asJSON {
+				var got, want any
+				if err := json.Unmarshal(body, &got); err != nil {
+					t.Fatalf("status %d, body %.300s", res.StatusCode, body)
+				}
+				if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
+					t.Fatalf("bad want: %v", err)
+				}
+				same = reflect.DeepEqual(got, want)
+			}
+			if !same {
+				t.Fatalf("got  %s\nwant %s", body, tc.want)
+			}
+		})
+	}
 }
 
 // frontServer serves every request with a fresh isolate of src, as the host does.

@@ -1,11 +1,8 @@
 package js
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -114,10 +111,7 @@ func TestKVFromJS(t *testing.T) {
 	}
 	defer store.Close()
 	srv := frontServer(t, kvWorker, map[string]any{"KV": kv.NewNamespace(store, "test-ns"), "LIST": kv.NewNamespace(store, "list-ns")})
-	e := func(name, msg string) string {
-		return `{"error":[` + mustJSONString(name) + `,` + mustJSONString(msg) + `]}`
-	}
-	for _, tc := range []struct{ name, want string }{
+	runCases(t, srv, []workerCase{
 		{"text", `{"ok":["hello ✓","hello ✓","hello ✓"]}`},
 		{"missing", `{"ok":[null,null,null,{"value":null,"metadata":null,"cacheStatus":null}]}`},
 		{"json", `{"ok":[{"a":[1,2]},{"a":[1,2]}]}`},
@@ -133,51 +127,32 @@ func TestKVFromJS(t *testing.T) {
 		{"list", `{"ok":[{"keys":[{"name":"Z"},{"name":"a","metadata":[1]},{"name":"b"},{"name":"c/1"},{"name":"c/10"},{"name":"c/2"},{"name":"é"}],"list_complete":true,"cacheStatus":null},` +
 			`["c/1","c/10","c/2"],[false,"string",["Z","a","b"]],["c/1","c/10","c/2"],[true,false,["é"]],7]}`},
 		{"bulk", `{"ok":[true,[["x","1"],["y","{\"y\":true}"],["none",null]],[["y",{"y":true}]],[["y",{"value":{"y":true},"metadata":{"m":2}}],["none",null]]]}`},
-		{"emptyKey", e("TypeError", "Key name cannot be empty.")},
-		{"dotKey", e("TypeError", `"." is not allowed as a key name.`)},
-		{"dotDotKey", e("TypeError", `".." is not allowed as a key name.`)},
-		{"longKey", e("Error", "KV GET failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512.")},
-		{"longKeyPut", e("Error", "KV PUT failed: 414 UTF-8 encoded length of 514 exceeds key length limit of 512.")},
-		{"longKeyDelete", e("Error", "KV DELETE failed: 414 UTF-8 encoded length of 600 exceeds key length limit of 512.")},
-		{"noKey", e("TypeError", "Failed to execute 'get' on 'KvNamespace': parameter 1 is not of type 'string'.")},
-		{"badType", e("TypeError", `Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".`)},
-		{"badValue", e("TypeError", "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.")},
-		{"badValueSymbol", e("TypeError", "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.")},
-		{"cacheTtl", e("Error", "KV GET failed: 400 Invalid cache_ttl of 10. Cache TTL must be at least 30.")},
-		{"ttlZero", e("Error", "KV PUT failed: 400 Invalid expiration_ttl of 0. Please specify integer greater than 0.")},
-		{"ttlShort", e("Error", "KV PUT failed: 400 Invalid expiration_ttl of 30. Expiration TTL must be at least 60.")},
-		{"expirationPast", e("Error", "KV PUT failed: 400 Invalid expiration of 1000. Please specify integer greater than the current number of seconds since the UNIX epoch.")},
-		{"expirationSoon", e("Error", "KV PUT failed: 400 Invalid expiration of N. Expiration times must be at least 60 seconds in the future.")},
-		{"bigMetadata", e("Error", "KV PUT failed: 413 Metadata length of 1025 exceeds limit of 1024.")},
-		{"bigValue", e("Error", "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400.")},
-		{"bigStream", e("Error", "KV PUT failed: 413 Value length of 27262976 exceeds limit of 26214400.")},
-		{"listLimit", e("Error", "KV GET failed: 400 Invalid key_count_limit of 1001. Please specify an integer less than 1000.")},
-		{"listPrefix", e("Error", "KV GET failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512.")},
-		{"bulkTooMany", e("Error", "KV GET_BULK failed: 400 You can request a maximum of 100 keys")},
-		{"bulkNone", e("Error", "KV GET_BULK failed: 400 You must request a minimum of 1 key")},
-		{"bulkType", e("Error", `KV GET_BULK failed: 400 "arrayBuffer" is not a valid type. Use "json" or "text"`)},
-		{"bulkNotJSON", e("Error", "KV GET_BULK failed: 400 At least one of the requested keys corresponds to a non-json value")},
+		{"emptyKey", thrown("TypeError", "Key name cannot be empty.")},
+		{"dotKey", thrown("TypeError", `"." is not allowed as a key name.`)},
+		{"dotDotKey", thrown("TypeError", `".." is not allowed as a key name.`)},
+		{"longKey", thrown("Error", "KV GET failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512.")},
+		{"longKeyPut", thrown("Error", "KV PUT failed: 414 UTF-8 encoded length of 514 exceeds key length limit of 512.")},
+		{"longKeyDelete", thrown("Error", "KV DELETE failed: 414 UTF-8 encoded length of 600 exceeds key length limit of 512.")},
+		{"noKey", thrown("TypeError", "Failed to execute 'get' on 'KvNamespace': parameter 1 is not of type 'string'.")},
+		{"badType", thrown("TypeError", `Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".`)},
+		{"badValue", thrown("TypeError", "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.")},
+		{"badValueSymbol", thrown("TypeError", "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.")},
+		{"cacheTtl", thrown("Error", "KV GET failed: 400 Invalid cache_ttl of 10. Cache TTL must be at least 30.")},
+		{"ttlZero", thrown("Error", "KV PUT failed: 400 Invalid expiration_ttl of 0. Please specify integer greater than 0.")},
+		{"ttlShort", thrown("Error", "KV PUT failed: 400 Invalid expiration_ttl of 30. Expiration TTL must be at least 60.")},
+		{"expirationPast", thrown("Error", "KV PUT failed: 400 Invalid expiration of 1000. Please specify integer greater than the current number of seconds since the UNIX epoch.")},
+		{"expirationSoon", thrown("Error", "KV PUT failed: 400 Invalid expiration of N. Expiration times must be at least 60 seconds in the future.")},
+		{"bigMetadata", thrown("Error", "KV PUT failed: 413 Metadata length of 1025 exceeds limit of 1024.")},
+		{"bigValue", thrown("Error", "KV PUT failed: 413 Value length of 26214401 exceeds limit of 26214400.")},
+		{"bigStream", thrown("Error", "KV PUT failed: 413 Value length of 27262976 exceeds limit of 26214400.")},
+		{"listLimit", thrown("Error", "KV GET failed: 400 Invalid key_count_limit of 1001. Please specify an integer less than 1000.")},
+		{"listPrefix", thrown("Error", "KV GET failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512.")},
+		{"bulkTooMany", thrown("Error", "KV GET_BULK failed: 400 You can request a maximum of 100 keys")},
+		{"bulkNone", thrown("Error", "KV GET_BULK failed: 400 You must request a minimum of 1 key")},
+		{"bulkType", thrown("Error", `KV GET_BULK failed: 400 "arrayBuffer" is not a valid type. Use "json" or "text"`)},
+		{"bulkNotJSON", thrown("Error", "KV GET_BULK failed: 400 At least one of the requested keys corresponds to a non-json value")},
 		{"illegal", `{"ok":["Illegal invocation","[object KvNamespace]",[]]}`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res, err := http.Get(srv.URL + "/" + tc.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			var got, want any
-			if err := json.Unmarshal(body, &got); err != nil {
-				t.Fatalf("status %d, body %.300s", res.StatusCode, body)
-			}
-			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
-				t.Fatalf("bad want: %v", err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("got  %s\nwant %s", body, tc.want)
-			}
-		})
-	}
+	}, true)
 }
 
 // TestKVServiceWorkerGlobal checks that a service worker sees its KV binding as a global.
@@ -197,11 +172,6 @@ func TestKVServiceWorkerGlobal(t *testing.T) {
 	if err != nil || body != "hi from KV" {
 		t.Fatalf("body %q, err %v", body, err)
 	}
-}
-
-func mustJSONString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
 
 func mustRequest(t *testing.T, method, path string) *http.Request {

@@ -1,8 +1,6 @@
 package js
 
 import (
-	"io"
-	"net/http"
 	"path/filepath"
 	"testing"
 
@@ -77,11 +75,8 @@ func TestVectorizeFromJS(t *testing.T) {
 		}
 	}
 	srv := frontServer(t, vectorizeWorker, map[string]any{"VEC": vectorize.NewBinding(store, "vec"), "NONE": vectorize.NewBinding(store, "none")})
-	e := func(name, msg string) string {
-		return `{"error":[` + mustJSONString(name) + `,` + mustJSONString(msg) + `]}`
-	}
 	// The cases run in order: later ones see what earlier ones wrote.
-	for _, tc := range []struct{ name, want string }{
+	runCases(t, srv, []workerCase{
 		{"insert", `{"ok":["string",36,["mutationId"]]}`},
 		{"query", `{"ok":{"count":2,"matches":[{"id":"a","score":1},{"id":"b","namespace":"ns1","score":0.9938837289810181}]}}`},
 		{"queryAll", `{"ok":{"count":1,"matches":[{"id":"b","namespace":"ns1","score":0.9983497858047485,"values":[0.8999999761581421,0.10000000149011612,0],"metadata":{"genre":"comedy"}}]}}`},
@@ -95,28 +90,16 @@ func TestVectorizeFromJS(t *testing.T) {
 		{"insertExisting", `{"ok":[0.8999999761581421,0.10000000149011612,0]}`},
 		{"remove", `{"ok":["string",[]]}`},
 		{"describe", `{"ok":[3,4,"string","string"]}`},
-		{"wrongDims", e("Error", "VECTOR_QUERY_ERROR (code = 40006): invalid query vector, expected 3 dimensions, and got 2 dimensions")},
-		{"wrongDimsInsert", e("Error", `VECTOR_UPSERT_ERROR (code = 40012): invalid vector for id="x", expected 3 dimensions, and got 4 dimensions`)},
-		{"topK", e("Error", "VECTOR_QUERY_ERROR (code = 40025): max top K is 100, but got 101")},
-		{"topKValues", e("Error", "VECTOR_QUERY_ERROR (code = 40025): with returnValues=true or returnMetadata=all, max top K is 20, but got 21")},
-		{"returnMetadataBad", e("Error", `Invalid returnMetadata option. Expected: true, false, "none", "indexed" or "all"; got: some`)},
-		{"returnMetadataFalse", e("Error", "VECTOR_QUERY_ERROR (code = 40026): Failed to parse the request body as JSON: returnMetadata: expected value")},
-		{"longId", e("Error", "VECTOR_INSERT_ERROR (code = 40008): id too long; max is 64 bytes, got 65 bytes")},
-		{"tooManyIds", e("Error", "VECTOR_GET_ERROR (code = 40007): too many ids in payload; max id count is 20, got 21")},
-		{"badFilter", e("Error", `VECTOR_QUERY_ERROR: invalid filter: key "$x" cannot start with '$'`)},
-		{"missingIndex", e("Error", `VECTOR_QUERY_ERROR: index "none" not found; create it with: molt vectorize create none --dimensions N --metric cosine|euclidean|dot-product`)},
-		{"illegal", e("TypeError", "Illegal invocation")},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res, err := http.Get(srv.URL + "/" + tc.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if string(body) != tc.want {
-				t.Fatalf("got  %s\nwant %s", body, tc.want)
-			}
-		})
-	}
+		{"wrongDims", thrown("Error", "VECTOR_QUERY_ERROR (code = 40006): invalid query vector, expected 3 dimensions, and got 2 dimensions")},
+		{"wrongDimsInsert", thrown("Error", `VECTOR_UPSERT_ERROR (code = 40012): invalid vector for id="x", expected 3 dimensions, and got 4 dimensions`)},
+		{"topK", thrown("Error", "VECTOR_QUERY_ERROR (code = 40025): max top K is 100, but got 101")},
+		{"topKValues", thrown("Error", "VECTOR_QUERY_ERROR (code = 40025): with returnValues=true or returnMetadata=all, max top K is 20, but got 21")},
+		{"returnMetadataBad", thrown("Error", `Invalid returnMetadata option. Expected: true, false, "none", "indexed" or "all"; got: some`)},
+		{"returnMetadataFalse", thrown("Error", "VECTOR_QUERY_ERROR (code = 40026): Failed to parse the request body as JSON: returnMetadata: expected value")},
+		{"longId", thrown("Error", "VECTOR_INSERT_ERROR (code = 40008): id too long; max is 64 bytes, got 65 bytes")},
+		{"tooManyIds", thrown("Error", "VECTOR_GET_ERROR (code = 40007): too many ids in payload; max id count is 20, got 21")},
+		{"badFilter", thrown("Error", `VECTOR_QUERY_ERROR: invalid filter: key "$x" cannot start with '$'`)},
+		{"missingIndex", thrown("Error", `VECTOR_QUERY_ERROR: index "none" not found; create it with: molt vectorize create none --dimensions N --metric cosine|euclidean|dot-product`)},
+		{"illegal", thrown("TypeError", "Illegal invocation")},
+	}, false)
 }
