@@ -64,6 +64,11 @@ class Obj extends DurableObject {
   sql(q, ...args) { return this.ctx.storage.sql.exec(q, ...args).toArray(); }
   sqlRaw(q) { const c = this.ctx.storage.sql.exec(q); return [c.columnNames, c.raw().toArray(), c.rowsRead, c.rowsWritten]; }
 }
+` + objectFetch
+
+// objectFetch exports class Obj and a fetch handler that calls the object named by the path:
+// /NAME/METHOD?args=JSON.
+const objectFetch = `
 var __molt_exports = { Obj, default: { async fetch(req, env) {
   const url = new URL(req.url);
   const [, name, method] = url.pathname.split("/");

@@ -112,17 +112,7 @@ func TestPanicInDurableObjectResetsIt(t *testing.T) {
 const { DurableObject } = require("cloudflare:workers");
 class Obj extends DurableObject {
   say(x) { console.log(x); return "said " + x; }
-}
-var __molt_exports = { Obj, default: { async fetch(req, env) {
-  const url = new URL(req.url);
-  const [, name, method] = url.pathname.split("/");
-  const args = JSON.parse(url.searchParams.get("args") ?? "[]");
-  try {
-    return Response.json({ ok: await env.OBJ.getByName(name)[method](...args) });
-  } catch (e) {
-    return Response.json({ err: e.name + ": " + e.message });
-  }
-} } };`
+}` + objectFetch
 	w := newObjectWorld(t, src, false, ObjectsOptions{}, func(cfg *Config) {
 		cfg.Console = ConsoleFunc(func(_ Level, text string) {
 			if text == "panic" {
