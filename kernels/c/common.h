@@ -159,6 +159,24 @@ static inline v128_t f16bits_to_f32x4(v128_t h) {
 static inline v128_t f16x4_to_f32x4(const uint16_t *p) {
   return f16bits_to_f32x4(wasm_u32x4_load16x4(p));
 }
+
+// dot16 multiplies 16 int8 weights with the 16 int16 activations at a + off
+// and returns four partial i32 sums: the step of every quantized dot product
+// against A8 activations (quant.c, kquant.c).
+//
+// Every load is written as base + constant in a single expression: clang 14
+// folds that into the load's offset immediate, which wazero checks once per
+// base. A pointer derived first and offset after (p = a + off; load(p + 8))
+// becomes a fresh address that wazero bounds-checks on its own, which made
+// the dot product loops about twice as long.
+INLINE v128_t dot16(v128_t w, const int16_t *a, int off) {
+  return wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w), wasm_v128_load(a + off)),
+                        wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w), wasm_v128_load(a + (off + 8))));
+}
 #endif
+
+// a8_row_bytes is the size of one A8 activation row of cols values (see
+// quant.c): int16 values, then f32 block scales and block sums.
+INLINE size_t a8_row_bytes(int cols) { return 2 * (size_t)cols + 8 * (size_t)(cols / QK); }
 
 #endif

@@ -24,14 +24,6 @@ INLINE void scale_min(const uint8_t *s, float *sc, float *mn) {
   }
 }
 
-#ifdef __wasm_simd128__
-// dot16 is 16 int8 weights against the 16 int16 activations at a + off.
-INLINE v128_t dot16(v128_t w, const int16_t *a, int off) {
-  return wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w), wasm_v128_load(a + off)),
-                        wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w), wasm_v128_load(a + (off + 8))));
-}
-#endif
-
 // dot_q45k is one Q4_K (q5 = 0) or Q5_K row of nb super-blocks against R
 // (1 to 4, a constant at each call) A8 rows arow bytes apart from a0,
 // writing out[r*ldo]. The weights' unpacking and scales serve all R rows;
@@ -212,8 +204,6 @@ INLINE size_t row_bytes_k(int cols, int kind) {
   int bs = kind == 0 ? Q4_K_BYTES : kind == 1 ? Q5_K_BYTES : Q6_K_BYTES;
   return (size_t)(cols / QKK) * bs;
 }
-
-INLINE size_t a8_row_bytes(int cols) { return 2 * (size_t)cols + 8 * (size_t)(cols / QK); }
 
 INLINE void matvec_k(const uint8_t *w, const uint8_t *xa, float *y, int rows, int cols, int kind) {
   size_t wrow = row_bytes_k(cols, kind);

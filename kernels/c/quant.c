@@ -114,17 +114,9 @@ void quantize_act(const float *x, uint8_t *out, int n) {
 #ifdef __wasm_simd128__
 // block_dot multiplies 32 int8 weights (w0: elements 0-15, w1: 16-31) with
 // the 32 int16 activations at a + off and returns four partial i32 sums.
-//
-// Every load here and in unpack is written as base + constant in a single
-// expression: clang 14 folds that into the load's offset immediate, which
-// wazero checks once per base. A pointer derived first and offset after
-// (p = a + off; load(p + 8)) becomes a fresh address that wazero
-// bounds-checks on its own, which made these loops about twice as long.
+// Its loads and unpack's are base + constant, as dot16's (common.h).
 INLINE v128_t block_dot(v128_t w0, v128_t w1, const int16_t *a, int off) {
-  v128_t p = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w0), wasm_v128_load(a + off));
-  p = wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w0), wasm_v128_load(a + (off + 8))));
-  p = wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w1), wasm_v128_load(a + (off + 16))));
-  return wasm_i32x4_add(p, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w1), wasm_v128_load(a + (off + 24))));
+  return wasm_i32x4_add(dot16(w0, a, off), dot16(w1, a, off + 16));
 }
 
 // unpack loads the 32 weights of the block at w + off as int8: Q8_0 as is,
@@ -318,7 +310,7 @@ INLINE void dot_row4(const uint8_t *w, const uint8_t *a0, size_t arow, int k, in
 INLINE void matmul_q(const uint8_t *w, const uint8_t *aa, float *c, int m, int n, int k, int q4) {
   int nb = k / QK;
   size_t wrow = (size_t)nb * (q4 ? Q4_0_BYTES : Q8_0_BYTES);
-  size_t arow = 2 * (size_t)k + 8 * (size_t)nb;
+  size_t arow = a8_row_bytes(k);
   for (int i0 = 0; i0 < m; i0 += MB_Q) {
     int i1 = i0 + MB_Q < m ? i0 + MB_Q : m;
     for (int j = 0; j < n; j++) {
