@@ -24,6 +24,29 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// runBackground runs the molt command line args in the background; out collects its stdout
+// and stderr. stop cancels it and returns its exit code, failing t if it has not stopped
+// within 10 seconds; a test that ends without stop cancels it.
+func runBackground(t *testing.T, args ...string) (out *testutil.SyncBuffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	out = &testutil.SyncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, out, out) }()
+	return out, func() int {
+		t.Helper()
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(10 * time.Second):
+			t.Fatalf("molt %s did not stop\n%s", args[0], out)
+			return -1
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"version"}, &out, &errOut); code != 0 {
@@ -71,25 +94,13 @@ func TestDevServesAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out := &testutil.SyncBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"dev", entry, "--port", strconv.Itoa(port), "--var", "GREETING:hello"}, out, out)
-	}()
+	out, stop := runBackground(t, "dev", entry, "--port", strconv.Itoa(port), "--var", "GREETING:hello")
 	body := getWhenUp(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/hi", out)
 	if body != "hello from GET" {
 		t.Errorf("body %q", body)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d", code)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("molt dev did not stop")
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d", code)
 	}
 	log := out.String()
 	for _, want := range []string{"Ready on http://127.0.0.1:", "GET /hi 200 wall_ms=", "cpu_ms=", "handling { path: '/hi' }"} {

@@ -21,14 +21,8 @@ func TestDevSeveralProjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out := &testutil.SyncBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"dev", "../examples/platform/gateway", "../examples/platform/auth", "--port", strconv.Itoa(port),
-			"--persist-to", t.TempDir()}, out, out)
-	}()
+	out, stop := runBackground(t, "dev", "../examples/platform/gateway", "../examples/platform/auth", "--port", strconv.Itoa(port),
+		"--persist-to", t.TempDir())
 	body := getWhenUp(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/", out)
 	if body != string(want) {
 		t.Errorf("gateway:\n%s\nwant\n%s", body, want)
@@ -36,8 +30,7 @@ func TestDevSeveralProjects(t *testing.T) {
 	if !strings.Contains(out.String(), "also running auth (../examples/platform/auth)") {
 		t.Errorf("molt dev does not say auth runs:\n%s", out)
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := stop(); code != 0 {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 

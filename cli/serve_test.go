@@ -36,18 +36,10 @@ func TestServeDeploy(t *testing.T) {
 	}
 	token = strings.TrimSpace(token)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() { done <- run(ctx, []string{"serve", "-c", cfg}, io.Discard, io.Discard) }()
+	_, stop := runBackground(t, "serve", "-c", cfg)
 	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d", code)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("serve did not stop")
+		if code := stop(); code != 0 {
+			t.Errorf("serve exited %d", code)
 		}
 	}()
 	to := fmt.Sprintf("http://127.0.0.1:%d", adm)

@@ -74,12 +74,9 @@ func TestServeTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() { done <- run(ctx, []string{"serve", "-c", cfgPath}, io.Discard, io.Discard) }()
+	_, stop := runBackground(t, "serve", "-c", cfgPath)
 	defer func() {
-		cancel()
-		if code := <-done; code != 0 {
+		if code := stop(); code != 0 {
 			t.Errorf("serve exited %d", code)
 		}
 	}()
@@ -94,7 +91,7 @@ func TestServeTLS(t *testing.T) {
 	c := &platform.Client{URL: fmt.Sprintf("https://127.0.0.1:%d", adm), Token: token, HTTP: client}
 	var v platform.Version
 	for i := 0; ; i++ {
-		if v, err = c.Deploy(ctx, "echo", b); err == nil || i == 50 {
+		if v, err = c.Deploy(context.Background(), "echo", b); err == nil || i == 50 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond) // serve may still be starting
