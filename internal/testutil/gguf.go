@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/kernels"
 )
 
 // GGUFTensors returns every tensor of f dequantized to float64, by name: the weights of a
@@ -101,4 +102,25 @@ func CheckGolden(t testing.TB, path string, want []byte, update bool) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s differs from the generator's output; rerun with -update", path)
 	}
+}
+
+// ReadGGUF parses the GGUF file held in data.
+func ReadGGUF(t testing.TB, data []byte) *gguf.File {
+	t.Helper()
+	f, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// NewPool starts a kernel pool of n instances of build b, closed when the test ends.
+func NewPool(t testing.TB, b kernels.Build, n int) *kernels.Pool {
+	t.Helper()
+	p, err := kernels.NewPool(b, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }

@@ -1,6 +1,6 @@
 // Package testutil holds the few helpers that tests across molt's packages share: projects
 // written to temporary directories, log sinks that goroutines write while a test reads, the
-// process's resident set size, and generated GGUF models with their golden files.
+// process's resident set size, and generated GGUF models, their golden files and kernel pools.
 package testutil
 
 import (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
 	"github.com/moltworker/molt/internal/cpuclock"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -18,7 +19,7 @@ import (
 // each weight type, F32 and Q8_0, on one and two cores.
 func benchModels(b *testing.B, fn func(typ gguf.Type, cores int, m *Model)) {
 	for _, typ := range []gguf.Type{gguf.F32, gguf.Q8_0} {
-		f := openBytes(&testing.T{}, fixtureShape(b, typ, bgeSmall))
+		f := testutil.ReadGGUF(b, fixtureShape(b, typ, bgeSmall))
 		for _, cores := range []int{1, 2} {
 			pool, err := kernels.NewPool(kernels.SIMD, cores)
 			if err != nil {

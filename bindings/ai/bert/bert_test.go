@@ -135,23 +135,11 @@ func cosine(a []float32, b []float64) float64 {
 	return ab / math.Sqrt(aa*bb)
 }
 
-func openBytes(t *testing.T, raw []byte) *gguf.File {
-	t.Helper()
-	f, err := gguf.Read(bytes.NewReader(raw), int64(len(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
+// newPool is testutil.NewPool splitting every matrix, so the tests cover the parallel path.
 func newPool(t testing.TB, b kernels.Build, n int) *kernels.Pool {
 	t.Helper()
-	p, err := kernels.NewPool(b, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.SplitBytes = 0 // split every matrix, so the tests cover the parallel path
-	t.Cleanup(func() { p.Close() })
+	p := testutil.NewPool(t, b, n)
+	p.SplitBytes = 0
 	return p
 }
 
@@ -188,7 +176,7 @@ func TestForwardMatchesReference(t *testing.T) {
 		t.Run(c.typ.String()+"/"+c.build.String(), func(t *testing.T) {
 			f := f32
 			if c.typ != gguf.F32 {
-				f = openBytes(t, fixture(t, c.typ))
+				f = testutil.ReadGGUF(t, fixture(t, c.typ))
 			}
 			m, err := Load(f, newPool(t, c.build, 2))
 			if err != nil {
@@ -322,7 +310,7 @@ func TestLoadErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := openBytes(t, good)
+	f := testutil.ReadGGUF(t, good)
 	// rewrite copies the fixture with edits to its metadata and tensors.
 	rewrite := func(meta map[string]any, dropTensor string, retype map[string]gguf.Type) *gguf.File {
 		w := gguf.NewWriter()
@@ -357,7 +345,7 @@ func TestLoadErrors(t *testing.T) {
 		if _, err := w.WriteTo(&buf); err != nil {
 			t.Fatal(err)
 		}
-		return openBytes(t, buf.Bytes())
+		return testutil.ReadGGUF(t, buf.Bytes())
 	}
 	cases := []struct {
 		name string

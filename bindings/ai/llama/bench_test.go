@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -44,7 +45,7 @@ func benchModel(b *testing.B, typ gguf.Type, cores int) (*Model, *kernels.Pool, 
 	}
 	b.Cleanup(func() { f.Close() })
 	st, _ := os.Stat(path.(string))
-	pool := newPool(b, kernels.SIMD, cores)
+	pool := testutil.NewPool(b, kernels.SIMD, cores)
 	m, err := Load(f, pool)
 	if err != nil {
 		b.Fatal(err)

@@ -1,7 +1,6 @@
 package llama
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -157,25 +156,6 @@ func argmax(x []float64) int {
 	return best
 }
 
-func openFixture(t testing.TB, data []byte) *gguf.File {
-	t.Helper()
-	f, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-func newPool(t testing.TB, b kernels.Build, n int) *kernels.Pool {
-	t.Helper()
-	p, err := kernels.NewPool(b, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
-}
-
 var prompt = []int{1, 270, 265, 280, 262, 283, 70, 71, 275}
 
 // tolerances of the last-position logits, as a fraction of the largest
@@ -209,7 +189,7 @@ func TestAgainstReference(t *testing.T) {
 				sh = kShapes[arch]
 			}
 			t.Run(arch+"/"+wt.wt.name, func(t *testing.T) {
-				f := openFixture(t, fixture(t, sh, wt.wt))
+				f := testutil.ReadGGUF(t, fixture(t, sh, wt.wt))
 				r := loadRef(t, f, sh)
 				want := r.logits(prompt)
 				var scale float64
@@ -226,7 +206,7 @@ func TestAgainstReference(t *testing.T) {
 					return refLogits[k]
 				}
 				for _, b := range []kernels.Build{kernels.SIMD, kernels.Scalar} {
-					m, err := Load(f, newPool(t, b, 2))
+					m, err := Load(f, testutil.NewPool(t, b, 2))
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -19,8 +20,8 @@ import (
 // prompts fed in chunks, and checks that each produces what it produces
 // alone.
 func TestConcurrentGenerations(t *testing.T) {
-	f := openFixture(t, fixture(t, tinyShapes["llama"], uniform("f32", gguf.F32)))
-	m, err := Load(f, newPool(t, kernels.SIMD, 2))
+	f := testutil.ReadGGUF(t, fixture(t, tinyShapes["llama"], uniform("f32", gguf.F32)))
+	m, err := Load(f, testutil.NewPool(t, kernels.SIMD, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +71,8 @@ func TestConcurrentGenerations(t *testing.T) {
 // TestBatching: while four generations are in progress, the scheduler runs
 // one pass for all four sequences' requests.
 func TestBatching(t *testing.T) {
-	f := openFixture(t, fixture(t, tinyShapes["qwen3"], uniform("f32", gguf.F32)))
-	m, err := Load(f, newPool(t, kernels.SIMD, 2))
+	f := testutil.ReadGGUF(t, fixture(t, tinyShapes["qwen3"], uniform("f32", gguf.F32)))
+	m, err := Load(f, testutil.NewPool(t, kernels.SIMD, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,8 +109,8 @@ func TestBatching(t *testing.T) {
 }
 
 func TestSequenceErrors(t *testing.T) {
-	f := openFixture(t, fixture(t, tinyShapes["qwen2"], uniform("f32", gguf.F32)))
-	m, err := Load(f, newPool(t, kernels.SIMD, 1))
+	f := testutil.ReadGGUF(t, fixture(t, tinyShapes["qwen2"], uniform("f32", gguf.F32)))
+	m, err := Load(f, testutil.NewPool(t, kernels.SIMD, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestLoadErrors(t *testing.T) {
 		{"rope scaling", "", map[string]any{"qwen3.rope.scaling.type": "yarn"}, `rope scaling "yarn" is not supported`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			g := openFixture(t, good)
+			g := testutil.ReadGGUF(t, good)
 			w := gguf.NewWriter()
 			for _, kv := range g.Metadata {
 				if kv.Key == c.drop {
@@ -204,7 +205,7 @@ func TestLoadErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := Load(openFixture(t, writeFile(t, w)), newPool(t, kernels.SIMD, 1))
+			_, err := Load(testutil.ReadGGUF(t, writeFile(t, w)), testutil.NewPool(t, kernels.SIMD, 1))
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("Load: %v, want %q", err, c.want)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
 	"github.com/moltworker/molt/bindings/ai/tokenizer"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -25,7 +26,7 @@ func TestCommittedFixturesWithTokenizer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := Load(f, newPool(t, kernels.SIMD, 1))
+			m, err := Load(f, testutil.NewPool(t, kernels.SIMD, 1))
 			if err != nil {
 				t.Fatal(err)
 			}
