@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 )
 
@@ -39,6 +42,14 @@ func (g *TextGeneration) stream(ctx context.Context, req *TextRequest) *EventStr
 	s := &EventStream{cancel: cancel}
 	s.cond.L = &s.mu
 	go func() {
+		// This goroutine serves one request: a panic in generation must end that stream
+		// alone, not the process.
+		defer func() {
+			if r := recover(); r != nil {
+				slog.Error("ai: text generation panicked", "panic", r, "stack", string(debug.Stack()))
+				s.finish(fmt.Errorf("ai: internal error in text generation: %v", r))
+			}
+		}()
 		res, err := g.Generate(ctx, req, func(_ int, text string) error {
 			if text == "" {
 				return nil
