@@ -143,6 +143,12 @@ INLINE v128_t scales4(const uint8_t *wb, int bs) {
 }
 
 #define LANE(v, k) wasm_i32x4_shuffle(v, v, k, k, k, k)
+
+// add_block adds the product of a weight block and activations (block_dot),
+// as f32 scaled by d, to acc.
+INLINE v128_t add_block(v128_t acc, v128_t w0, v128_t w1, const int16_t *a, int off, v128_t d) {
+  return wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, a, off)), d));
+}
 #endif
 
 // dot_row is one weight row (nb blocks of Q8_0, or Q4_0 when q4) against
@@ -159,21 +165,20 @@ INLINE float dot_row(const uint8_t *w, const int16_t *aq, const float *ad, int n
     v128_t d = wasm_f32x4_mul(scales4(wb, bs), wasm_v128_load(ad + b));
     v128_t w0, w1;
     unpack(wb, 0, q4, &w0, &w1);
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab, 0)), LANE(d, 0)));
+    acc = add_block(acc, w0, w1, ab, 0, LANE(d, 0));
     unpack(wb, bs, q4, &w0, &w1);
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab, QK)), LANE(d, 1)));
+    acc = add_block(acc, w0, w1, ab, QK, LANE(d, 1));
     unpack(wb, 2 * bs, q4, &w0, &w1);
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab, 2 * QK)), LANE(d, 2)));
+    acc = add_block(acc, w0, w1, ab, 2 * QK, LANE(d, 2));
     unpack(wb, 3 * bs, q4, &w0, &w1);
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab, 3 * QK)), LANE(d, 3)));
+    acc = add_block(acc, w0, w1, ab, 3 * QK, LANE(d, 3));
   }
   for (; b < nb; b++) {
     const uint8_t *wb = w + b * bs;
     v128_t w0, w1;
     unpack(wb, 0, q4, &w0, &w1);
     float d = f16_to_f32(load_u16(wb)) * ad[b];
-    acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq + b * QK, 0)),
-                                             wasm_f32x4_splat(d)));
+    acc = add_block(acc, w0, w1, aq + b * QK, 0, wasm_f32x4_splat(d));
   }
   s = hsum(acc);
 #else
@@ -235,12 +240,10 @@ INLINE void dot_row2(const uint8_t *w, const int16_t *aq0, const float *ad0, con
     v128_t d0 = wasm_f32x4_mul(sw, wasm_v128_load(ad0 + b));
     v128_t d1 = wasm_f32x4_mul(sw, wasm_v128_load(ad1 + b));
     v128_t w0, w1;
-#define BLOCK(kk)                                                                                  \
-  unpack(wb, kk * bs, q4, &w0, &w1);                                                               \
-  acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab0, kk * QK)), \
-                                             LANE(d0, kk)));                                       \
-  acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, ab1, kk * QK)), \
-                                             LANE(d1, kk)));
+#define BLOCK(kk)                                             \
+  unpack(wb, kk * bs, q4, &w0, &w1);                          \
+  acc0 = add_block(acc0, w0, w1, ab0, kk * QK, LANE(d0, kk)); \
+  acc1 = add_block(acc1, w0, w1, ab1, kk * QK, LANE(d1, kk));
     BLOCK(0) BLOCK(1) BLOCK(2) BLOCK(3)
 #undef BLOCK
   }
@@ -249,10 +252,8 @@ INLINE void dot_row2(const uint8_t *w, const int16_t *aq0, const float *ad0, con
     v128_t w0, w1;
     unpack(wb, 0, q4, &w0, &w1);
     float dw = f16_to_f32(load_u16(wb));
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq0 + b * QK, 0)),
-                                               wasm_f32x4_splat(dw * ad0[b])));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, aq1 + b * QK, 0)),
-                                               wasm_f32x4_splat(dw * ad1[b])));
+    acc0 = add_block(acc0, w0, w1, aq0 + b * QK, 0, wasm_f32x4_splat(dw * ad0[b]));
+    acc1 = add_block(acc1, w0, w1, aq1 + b * QK, 0, wasm_f32x4_splat(dw * ad1[b]));
   }
   *s0 = hsum(acc0);
   *s1 = hsum(acc1);
@@ -278,8 +279,7 @@ INLINE void dot_row4(const uint8_t *w, const uint8_t *a0, size_t arow, int k, in
     v128_t e0 = wasm_f32x4_mul(sw, wasm_v128_load(d0 + b)), e1 = wasm_f32x4_mul(sw, wasm_v128_load(d1 + b));
     v128_t e2 = wasm_f32x4_mul(sw, wasm_v128_load(d2 + b)), e3 = wasm_f32x4_mul(sw, wasm_v128_load(d3 + b));
     v128_t w0, w1;
-#define ROW(acc, q, e, kk) \
-  acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, q + b * QK, kk * QK)), LANE(e, kk)));
+#define ROW(acc, q, e, kk) acc = add_block(acc, w0, w1, q + b * QK, kk * QK, LANE(e, kk));
 #define BLOCK4(kk)                 \
   unpack(wb, kk * bs, q4, &w0, &w1); \
   ROW(acc0, q0, e0, kk) ROW(acc1, q1, e1, kk) ROW(acc2, q2, e2, kk) ROW(acc3, q3, e3, kk)
@@ -292,10 +292,10 @@ INLINE void dot_row4(const uint8_t *w, const uint8_t *a0, size_t arow, int k, in
     v128_t w0, w1;
     unpack(wb, 0, q4, &w0, &w1);
     float dw = f16_to_f32(load_u16(wb));
-    acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, q0 + b * QK, 0)), wasm_f32x4_splat(dw * d0[b])));
-    acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, q1 + b * QK, 0)), wasm_f32x4_splat(dw * d1[b])));
-    acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, q2 + b * QK, 0)), wasm_f32x4_splat(dw * d2[b])));
-    acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(block_dot(w0, w1, q3 + b * QK, 0)), wasm_f32x4_splat(dw * d3[b])));
+    acc0 = add_block(acc0, w0, w1, q0 + b * QK, 0, wasm_f32x4_splat(dw * d0[b]));
+    acc1 = add_block(acc1, w0, w1, q1 + b * QK, 0, wasm_f32x4_splat(dw * d1[b]));
+    acc2 = add_block(acc2, w0, w1, q2 + b * QK, 0, wasm_f32x4_splat(dw * d2[b]));
+    acc3 = add_block(acc3, w0, w1, q3 + b * QK, 0, wasm_f32x4_splat(dw * d3[b]));
   }
   c[0] = hsum(acc0);
   c[ldc] = hsum(acc1);
