@@ -1,6 +1,7 @@
 // Package testutil holds the few helpers that tests across molt's packages share: projects
 // written to temporary directories, log sinks that goroutines write while a test reads, the
-// process's resident set size, and generated GGUF models, their golden files and kernel pools.
+// process's resident set size, and for model tests generated GGUF models, their golden files,
+// kernel pools and float64 reference attention.
 package testutil
 
 import (

@@ -80,25 +80,11 @@ func (m refModel) forward(ids []int) [][]float64 {
 		for i := range att {
 			att[i] = make([]float64, h)
 			for hd := 0; hd < fxHeads; hd++ {
-				scores := make([]float64, len(ids))
-				mx := math.Inf(-1)
+				keys, values := make([][]float64, len(ids)), make([][]float64, len(ids))
 				for j := range ids {
-					for e := hd * dh; e < (hd+1)*dh; e++ {
-						scores[j] += q[i][e] * k[j][e]
-					}
-					scores[j] /= math.Sqrt(float64(dh))
-					mx = math.Max(mx, scores[j])
+					keys[j], values[j] = k[j][hd*dh:(hd+1)*dh], v[j][hd*dh:(hd+1)*dh]
 				}
-				var sum float64
-				for j := range scores {
-					scores[j] = math.Exp(scores[j] - mx)
-					sum += scores[j]
-				}
-				for j := range ids {
-					for e := hd * dh; e < (hd+1)*dh; e++ {
-						att[i][e] += scores[j] / sum * v[j][e]
-					}
-				}
+				copy(att[i][hd*dh:], testutil.Attend(q[i][hd*dh:(hd+1)*dh], keys, values))
 			}
 		}
 		o := m.linear(att, p+"attn_output")

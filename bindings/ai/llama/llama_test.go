@@ -103,25 +103,11 @@ func (m ref) logits(ids []int) []float64 {
 			att := make([]float64, sh.heads*dh)
 			for hh := 0; hh < sh.heads; hh++ {
 				kv := hh / (sh.heads / sh.kvHeads)
-				sc := make([]float64, i+1)
-				mx := math.Inf(-1)
-				for j := 0; j <= i; j++ {
-					for e := 0; e < dh; e++ {
-						sc[j] += q[i][hh*dh+e] * k[j][kv*dh+e]
-					}
-					sc[j] /= math.Sqrt(float64(dh))
-					mx = math.Max(mx, sc[j])
+				keys, values := make([][]float64, i+1), make([][]float64, i+1)
+				for j := range keys {
+					keys[j], values[j] = k[j][kv*dh:(kv+1)*dh], v[j][kv*dh:(kv+1)*dh]
 				}
-				var sum float64
-				for j := range sc {
-					sc[j] = math.Exp(sc[j] - mx)
-					sum += sc[j]
-				}
-				for j := range sc {
-					for e := 0; e < dh; e++ {
-						att[hh*dh+e] += sc[j] / sum * v[j][kv*dh+e]
-					}
-				}
+				copy(att[hh*dh:], testutil.Attend(q[i][hh*dh:(hh+1)*dh], keys, values))
 			}
 			o := m.mat(att, p+"attn_output")
 			for e := range o {
