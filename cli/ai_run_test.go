@@ -13,6 +13,7 @@ import (
 	"github.com/moltworker/molt/bindings/ai/gguf"
 	"github.com/moltworker/molt/bindings/ai/llama"
 	"github.com/moltworker/molt/bindings/ai/tokenizer"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -29,11 +30,7 @@ func greedy(t *testing.T, file, prompt string, n int) (ids, tokens []int, logits
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, err := kernels.NewPool(kernels.SIMD, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testutil.NewPool(t, kernels.SIMD, 1)
 	m, err := llama.Load(f, pool)
 	if err != nil {
 		t.Fatal(err)

@@ -60,11 +60,7 @@ func TestRunEmbeddings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	pool, err := kernels.NewPool(kernels.SIMD, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testutil.NewPool(t, kernels.SIMD, 1)
 	want, err := bert.Load(f, pool)
 	if err != nil {
 		t.Fatal(err)

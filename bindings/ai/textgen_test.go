@@ -14,6 +14,7 @@ import (
 	"github.com/moltworker/molt/bindings/ai/chat"
 	"github.com/moltworker/molt/bindings/ai/gguf"
 	"github.com/moltworker/molt/bindings/ai/llama"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -47,11 +48,7 @@ func reference(t *testing.T, file string, messages []chat.Message, maxTokens int
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	pool, err := kernels.NewPool(kernels.SIMD, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
+	pool := testutil.NewPool(t, kernels.SIMD, 1)
 	g, err := LoadTextGeneration(f, pool)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/moltworker/molt/bindings/ai/gguf"
+	"github.com/moltworker/molt/internal/testutil"
 	"github.com/moltworker/molt/kernels"
 )
 
@@ -18,11 +19,7 @@ func FuzzLoad(f *testing.F) {
 		sh.hidden, sh.heads, sh.kvHeads, sh.headDim, sh.ffn, sh.layers, sh.context = 32, 2, 1, 16, 32, 1, 16
 		f.Add(fixture(f, sh, uniform("q8_0", gguf.Q8_0)))
 	}
-	pool, err := kernels.NewPool(kernels.SIMD, 1)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { pool.Close() })
+	pool := testutil.NewPool(f, kernels.SIMD, 1)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
