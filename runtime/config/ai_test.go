@@ -1,12 +1,8 @@
 package config
 
 import (
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
-
-	"github.com/moltworker/molt/internal/testutil"
 )
 
 func TestAIBinding(t *testing.T) {
@@ -26,14 +22,8 @@ func TestAIBinding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := testutil.WriteFiles(t, map[string]string{tt.file: tt.text})
-			cfg, err := Load(filepath.Join(dir, tt.file), LoadOptions{})
-			switch {
-			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
-				t.Fatalf("error %v, want one containing %q", err, tt.err)
-			case tt.err == "" && err != nil:
-				t.Fatal(err)
-			case tt.err == "" && !reflect.DeepEqual(cfg.AI, tt.want):
+			cfg := loadCase(t, tt.file, tt.text, LoadOptions{}, tt.err)
+			if cfg != nil && !reflect.DeepEqual(cfg.AI, tt.want) {
 				t.Fatalf("got %+v, want %+v", cfg.AI, tt.want)
 			}
 		})

@@ -4,10 +4,30 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/moltworker/molt/internal/testutil"
 )
+
+// loadCase writes content as file in a fresh directory and loads it with opts. With wantErr
+// set, loading must fail with an error containing it, and loadCase returns nil; otherwise any
+// error fails t.
+func loadCase(t *testing.T, file, content string, opts LoadOptions, wantErr string) *Config {
+	t.Helper()
+	dir := testutil.WriteFiles(t, map[string]string{file: content})
+	cfg, err := Load(filepath.Join(dir, file), opts)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("error %v, want one containing %q", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
 
 const sampleTOML = `# A Worker with one of everything Config decodes.
 name = "my-worker"

@@ -1,12 +1,9 @@
 package config
 
 import (
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/moltworker/molt/internal/testutil"
 )
 
 func TestDurableObjects(t *testing.T) {
@@ -48,16 +45,9 @@ func TestDurableObjects(t *testing.T) {
 		{name: "rename shape", file: "wrangler.json", content: `{"migrations": [{"tag": "v1", "renamed_classes": [{"from": "A"}]}]}`, err: `"migrations[0].renamed_classes[0]" must be an object with string "from" and "to" fields`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := testutil.WriteFiles(t, map[string]string{tc.file: tc.content})
-			cfg, err := Load(filepath.Join(dir, tc.file), LoadOptions{})
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one containing %q", err, tc.err)
-				}
+			cfg := loadCase(t, tc.file, tc.content, LoadOptions{}, tc.err)
+			if cfg == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(cfg.DurableObjects, tc.want) || !reflect.DeepEqual(cfg.Migrations, tc.migrations) {
 				t.Fatalf("got %#v %#v, want %#v %#v", cfg.DurableObjects, cfg.Migrations, tc.want, tc.migrations)

@@ -1,12 +1,8 @@
 package config
 
 import (
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
-
-	"github.com/moltworker/molt/internal/testutil"
 )
 
 func TestKVNamespaces(t *testing.T) {
@@ -45,16 +41,9 @@ func TestKVNamespaces(t *testing.T) {
 		{name: "twice", file: "wrangler.json", content: `{"kv_namespaces": [{"binding": "A"}, {"binding": "A"}]}`, err: `the binding "A" is defined more than once`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := testutil.WriteFiles(t, map[string]string{tc.file: tc.content})
-			cfg, err := Load(filepath.Join(dir, tc.file), LoadOptions{Env: tc.env})
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one containing %q", err, tc.err)
-				}
+			cfg := loadCase(t, tc.file, tc.content, LoadOptions{Env: tc.env}, tc.err)
+			if cfg == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(cfg.KVNamespaces, tc.want) {
 				t.Fatalf("KVNamespaces = %#v, want %#v", cfg.KVNamespaces, tc.want)

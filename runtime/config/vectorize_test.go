@@ -1,10 +1,7 @@
 package config
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -26,21 +23,8 @@ func TestVectorizeIndexes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), tt.file)
-			if err := os.WriteFile(path, []byte(tt.text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := Load(path, LoadOptions{})
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("error %v, want one containing %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(cfg.VectorizeIndexes, tt.want) {
+			cfg := loadCase(t, tt.file, tt.text, LoadOptions{}, tt.err)
+			if cfg != nil && !reflect.DeepEqual(cfg.VectorizeIndexes, tt.want) {
 				t.Fatalf("got %+v, want %+v", cfg.VectorizeIndexes, tt.want)
 			}
 		})
