@@ -65,13 +65,17 @@ function time(fn, minMs = 200) {
   return best; // ns per call
 }
 
+// a8Bytes is the size of one A8 activation row (common.h's a8_row_bytes): int16 values, then
+// a scale and a sum per 32-value block.
+const a8Bytes = (n) => 2 * n + 8 * (n / 32);
+
 const rows = [];
 for (const build of ['simd', 'scalar']) {
   const k = instance(build);
   const { e } = k;
   const R = 4096, C = 4096;
   // matrix-vector, 4096x4096
-  const x = k.alloc(C * 4), y = k.alloc(R * 4), xa = k.alloc(2 * C + C / 8);
+  const x = k.alloc(C * 4), y = k.alloc(R * 4), xa = k.alloc(a8Bytes(C));
   k.fillFloats(x, C, 1);
   e.quantize_act(x, xa, C);
   for (const [name, bytes, bs, fn] of [
@@ -90,7 +94,7 @@ for (const build of ['simd', 'scalar']) {
   }
   // matmul 512^3
   const M = 512, N = 512, K = 512;
-  const a = k.alloc(M * K * 4), c = k.alloc(M * N * 4), b = k.alloc(N * K * 4), aa = k.alloc(M * (2 * K + K / 8));
+  const a = k.alloc(M * K * 4), c = k.alloc(M * N * 4), b = k.alloc(N * K * 4), aa = k.alloc(M * a8Bytes(K));
   k.fillFloats(a, M * K, 1);
   k.fillFloats(b, N * K, 1);
   const bq = k.alloc(N * K / 32 * 34);
@@ -98,7 +102,7 @@ for (const build of ['simd', 'scalar']) {
   k.fixScales(bq, N * K / 32, 34);
   for (const [name, fn] of [
     ['F32', () => e.matmul_f32(a, b, c, M, N, K)],
-    ['Q8_0', () => { for (let i = 0; i < M; i++) e.quantize_act(a + i * K * 4, aa + i * (2 * K + K / 8), K); e.matmul_q8_0(bq, aa, c, M, N, K); }],
+    ['Q8_0', () => { for (let i = 0; i < M; i++) e.quantize_act(a + i * K * 4, aa + i * a8Bytes(K), K); e.matmul_q8_0(bq, aa, c, M, N, K); }],
   ]) {
     const ns = time(fn);
     rows.push([`matmul ${name} 512^3`, build, (2 * M * N * K / ns).toFixed(2) + ' GFLOP/s', (ns / 1e6).toFixed(2) + ' ms']);
