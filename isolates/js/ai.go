@@ -1,7 +1,6 @@
 package js
 
 import (
-	"context"
 	"errors"
 
 	"github.com/dop251/goja"
@@ -54,7 +53,7 @@ func (a *aiAdapter) run(c goja.FunctionCall) goja.Value {
 	p, resolve, reject := iso.vm.NewPromise()
 	done := iso.loop.reserve()
 	iso.loop.goAsync(done, func() {
-		out, stream, err := r.Respond(context.Background(), model, inputs)
+		out, stream, err := r.Respond(iso.fetches.lifetime(), model, inputs)
 		done(func() error {
 			switch {
 			case err != nil:

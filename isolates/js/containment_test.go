@@ -2,6 +2,7 @@ package js
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -41,15 +42,44 @@ func init() {
 	ai.Register(brokenArch, func(*gguf.File, *kernels.Pool) (ai.Model, error) { return brokenModel{}, nil })
 }
 
+// waitingModel's runs wait for their context to end and report that end on waitingEnded;
+// files whose architecture is waitingArch load as one.
+type waitingModel struct{}
+
+const waitingArch = "molt-test-waiting"
+
+var (
+	waitingStarted = make(chan struct{}, 1)
+	waitingEnded   = make(chan error, 1)
+)
+
+func (waitingModel) Task() string { return "Text Generation" }
+func (waitingModel) Run(ctx context.Context, _ map[string]any) (any, error) {
+	waitingStarted <- struct{}{}
+	<-ctx.Done()
+	waitingEnded <- ctx.Err()
+	return nil, ctx.Err()
+}
+
+func init() {
+	ai.Register(waitingArch, func(*gguf.File, *kernels.Pool) (ai.Model, error) { return waitingModel{}, nil })
+}
+
 // brokenRegistry is a models directory whose model @cf/test/broken is a brokenModel.
 func brokenRegistry(t *testing.T) *ai.Registry {
 	t.Helper()
+	return archRegistry(t, brokenArch, "@cf/test/broken")
+}
+
+// archRegistry is a models directory whose model name is a file of architecture arch.
+func archRegistry(t *testing.T, arch, name string) *ai.Registry {
+	t.Helper()
 	dir := t.TempDir()
 	w := gguf.NewWriter()
-	if err := w.Set("general.architecture", brokenArch); err != nil {
+	if err := w.Set("general.architecture", arch); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Create(filepath.Join(dir, "broken.gguf"))
+	f, err := os.Create(filepath.Join(dir, "model.gguf"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +89,7 @@ func brokenRegistry(t *testing.T) *ai.Registry {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ai.IndexFile), []byte(`"@cf/test/broken" = "broken.gguf"`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ai.IndexFile), []byte(`"`+name+`" = "model.gguf"`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r, err := ai.Open(dir, nil)
@@ -101,6 +131,31 @@ func TestPanicOffTheLoopFailsTheRequest(t *testing.T) {
 				t.Fatalf("a request beside it: %q, %v", body, err)
 			}
 		})
+	}
+}
+
+// A model run started by a request stops when the request's isolate closes (here: its client
+// left before the answer), rather than running on for nobody.
+func TestAIRunEndsWithItsIsolate(t *testing.T) {
+	src := `var __molt_exports = { default: { async fetch(r, env) {
+		return Response.json(await env.AI.run("@cf/test/waiting", { prompt: "hi" }));
+	} } };`
+	env := map[string]any{"AI": archRegistry(t, waitingArch, "@cf/test/waiting")}
+	iso := newTestIsolate(t, src, func(cfg *Config) { cfg.Env = env })
+	stop := make(chan struct{})
+	go func() { <-waitingStarted; close(stop) }()
+	in := Incoming{URL: "http://localhost/", Stop: stop}
+	if _, err := iso.Serve(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil), in); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Serve: %v, want ErrStopped", err)
+	}
+	iso.Close()
+	select {
+	case err := <-waitingEnded:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the run ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the model run outlived its isolate")
 	}
 }
 

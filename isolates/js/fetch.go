@@ -155,11 +155,7 @@ func (s *subrequests) start(piped bool) (id int, sr *subrequest, body io.ReadClo
 		return 0, nil, nil, nil, &fetchError{kind: kindError, msg: msgTooManySubrequests}
 	}
 	s.count++
-	if s.ctx == nil {
-		s.ctx, s.cancel = context.WithCancel(context.Background())
-		s.m = make(map[int]*subrequest)
-		s.open = make(chan struct{}, MaxOpenConnections)
-	}
+	s.initLocked()
 	s.next++
 	ctx, cancel := context.WithCancel(s.ctx)
 	sr = &subrequest{cancel: cancel}
@@ -170,6 +166,29 @@ func (s *subrequests) start(piped bool) (id int, sr *subrequest, body io.ReadClo
 	}
 	s.m[s.next] = sr
 	return s.next, sr, body, ctx, nil
+}
+
+// initLocked makes the state the first subrequest (or the first lifetime call) needs.
+func (s *subrequests) initLocked() {
+	if s.ctx != nil {
+		return
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.m = make(map[int]*subrequest)
+	s.open = make(chan struct{}, MaxOpenConnections)
+	if s.closed {
+		s.cancel()
+	}
+}
+
+// lifetime is a context cancelled when the isolate closes (its request finished, failed or its
+// client left), for host work started on the isolate's behalf, such as a model run, which
+// must not outlive it.
+func (s *subrequests) lifetime() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.initLocked()
+	return s.ctx
 }
 
 // countHop counts a redirect as a subrequest of its own, as workerd does.
