@@ -80,11 +80,26 @@ func fill(tb testing.TB, dir, name string, metric Metric, vecs [][]float32, opts
 // recallAt measures the mean fraction of the exact top k that the index's search returns.
 func recallAt(tb testing.TB, x *Index, queries [][]float32, k int) float64 {
 	tb.Helper()
+	return recallWhere(tb, x, queries, k, "", nil, nil)
+}
+
+// recallWhere is the mean recall@k of x's search in namespace ns with filter f, against an
+// exact scan of the slots keep accepts (every slot when keep is nil).
+func recallWhere(tb testing.TB, x *Index, queries [][]float32, k int, ns string, f filter, keep func(slot) bool) float64 {
+	tb.Helper()
 	total := 0.0
 	for _, q := range queries {
 		x.mu.RLock()
-		exact := x.exact(x.distTo(q, invNorm(q)), k, nil)
-		got := x.search(q, k, "", nil)
+		var allowed []int32
+		if keep != nil {
+			for sl := range x.slots {
+				if keep(x.slots[sl]) {
+					allowed = append(allowed, int32(sl))
+				}
+			}
+		}
+		exact := x.exact(x.distTo(q, invNorm(q)), k, allowed)
+		got := x.search(q, k, ns, f)
 		x.mu.RUnlock()
 		want := map[int32]bool{}
 		for _, c := range exact {

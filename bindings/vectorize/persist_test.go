@@ -167,56 +167,13 @@ func TestFilteredRecall(t *testing.T) {
 	queries := clustered(40, 16, 30, 0.6, 22)
 	for _, pct := range []int{1, 10, 30, 60, 100} {
 		f, _ := parseFilter(json.RawMessage(fmt.Sprintf(`{"bucket":{"$lt":%d}}`, pct)))
-		total := 0.0
-		for _, q := range queries {
-			x.mu.RLock()
-			var allowed []int32
-			for sl := range x.slots {
-				if f.matches(x.slots[sl].indexed) {
-					allowed = append(allowed, int32(sl))
-				}
-			}
-			exact := x.exact(x.distTo(q, invNorm(q)), 10, allowed)
-			got := x.search(q, 10, "", f)
-			x.mu.RUnlock()
-			hit := 0
-			for _, c := range got {
-				for _, e := range exact {
-					if c.s == e.s {
-						hit++
-					}
-				}
-			}
-			total += float64(hit) / float64(len(exact))
-		}
-		if r := total / float64(len(queries)); r < 0.95 {
+		if r := recallWhere(t, x, queries, 10, "", f, func(s slot) bool { return f.matches(s.indexed) }); r < 0.95 {
 			t.Errorf("filter passing %d%%: recall@10 %.3f", pct, r)
 		}
 	}
 	// A namespace holding half the vectors goes to the graph without listing its members.
-	total := 0.0
-	for _, q := range queries {
-		x.mu.RLock()
-		var odd []int32
-		for sl := range x.slots {
-			if x.slots[sl].live && x.nsNames[x.slots[sl].ns] == "odd" {
-				odd = append(odd, int32(sl))
-			}
-		}
-		exact := x.exact(x.distTo(q, invNorm(q)), 10, odd)
-		got := x.search(q, 10, "odd", nil)
-		x.mu.RUnlock()
-		hit := 0
-		for _, c := range got {
-			for _, e := range exact {
-				if c.s == e.s {
-					hit++
-				}
-			}
-		}
-		total += float64(hit) / float64(len(exact))
-	}
-	if r := total / float64(len(queries)); r < 0.95 {
+	odd := func(s slot) bool { return s.live && x.nsNames[s.ns] == "odd" }
+	if r := recallWhere(t, x, queries, 10, "odd", nil, odd); r < 0.95 {
 		t.Errorf("namespace with half the vectors: recall@10 %.3f", r)
 	}
 }
