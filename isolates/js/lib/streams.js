@@ -58,11 +58,16 @@ function extractSizeAlgorithm(strategy) {
 const byteLengthSize = function size(chunk) { return chunk.byteLength; };
 const countSize = function size() { return 1; };
 
+// strategyHighWaterMark reads a queuing strategy's QueuingStrategyInit as workerd checks it.
+function strategyHighWaterMark(name, init) {
+  if (init === null || typeof init !== "object") throw new TypeError(`Failed to construct '${name}': parameter 1 is not of type 'QueuingStrategyInit'.`);
+  if (init.highWaterMark === undefined) throw new TypeError(`Failed to construct '${name}': required member highWaterMark is undefined.`);
+  return Number(init.highWaterMark);
+}
+
 class ByteLengthQueuingStrategy {
   constructor(init) {
-    if (init === null || typeof init !== "object") throw new TypeError("Failed to construct 'ByteLengthQueuingStrategy': parameter 1 is not of type 'QueuingStrategyInit'.");
-    if (init.highWaterMark === undefined) throw new TypeError("Failed to construct 'ByteLengthQueuingStrategy': required member highWaterMark is undefined.");
-    this[kCtl] = Number(init.highWaterMark);
+    this[kCtl] = strategyHighWaterMark("ByteLengthQueuingStrategy", init);
   }
   get highWaterMark() { return this[kCtl]; }
   get size() { return byteLengthSize; }
@@ -71,9 +76,7 @@ class ByteLengthQueuingStrategy {
 
 class CountQueuingStrategy {
   constructor(init) {
-    if (init === null || typeof init !== "object") throw new TypeError("Failed to construct 'CountQueuingStrategy': parameter 1 is not of type 'QueuingStrategyInit'.");
-    if (init.highWaterMark === undefined) throw new TypeError("Failed to construct 'CountQueuingStrategy': required member highWaterMark is undefined.");
-    this[kCtl] = Number(init.highWaterMark);
+    this[kCtl] = strategyHighWaterMark("CountQueuingStrategy", init);
   }
   get highWaterMark() { return this[kCtl]; }
   get size() { return countSize; }
